@@ -1,0 +1,126 @@
+/*
+ * cleanup.c - the list of objects this process created (SPEC §3).
+ *
+ * System V objects outlive their creator and a FIFO stays in its
+ * directory, so every applet registers what it makes the moment it has
+ * made it.  The list is emptied at exit (atexit), which covers return
+ * from main, die(), quit, EOF and the stop signals, whose handlers only
+ * set a flag.  A forked child inherits the list but leaves with
+ * _exit(); the owner check keeps it from removing its parent's objects
+ * even if it calls exit().
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipcdemo.h"
+
+#define CLEANUP_MAX 16
+
+enum cleanup_kind { CLEAN_PATH, CLEAN_SHM, CLEAN_SHMDT, CLEAN_MSQ, CLEAN_SEM };
+
+struct cleanup_entry {
+	enum cleanup_kind kind;
+	int id;
+	const void *addr;
+	char *path;
+};
+
+static struct cleanup_entry entries[CLEANUP_MAX];
+static size_t entry_count;
+static pid_t owner_pid;
+
+static void add(struct cleanup_entry entry)
+{
+	if (entry_count == 0 && owner_pid == 0)
+		atexit(cleanup_run);
+	if (entry_count == CLEANUP_MAX)
+		die("internal error: more than %d objects to clean up",
+		    CLEANUP_MAX);
+	owner_pid = getpid();
+	entries[entry_count++] = entry;
+}
+
+void cleanup_path(const char *path)
+{
+	char *copy = strdup(path);
+
+	if (!copy)
+		die("out of memory");
+	add((struct cleanup_entry){ .kind = CLEAN_PATH, .path = copy });
+}
+
+void cleanup_shm(int shmid)
+{
+	add((struct cleanup_entry){ .kind = CLEAN_SHM, .id = shmid });
+}
+
+void cleanup_shm_detach(const void *addr)
+{
+	add((struct cleanup_entry){ .kind = CLEAN_SHMDT, .addr = addr });
+}
+
+void cleanup_msq(int msqid)
+{
+	add((struct cleanup_entry){ .kind = CLEAN_MSQ, .id = msqid });
+}
+
+void cleanup_sem(int semid)
+{
+	add((struct cleanup_entry){ .kind = CLEAN_SEM, .id = semid });
+}
+
+bool cleanup_forget_path(const char *path)
+{
+	for (size_t i = 0; i < entry_count; i++) {
+		if (entries[i].kind == CLEAN_PATH &&
+		    strcmp(entries[i].path, path) == 0) {
+			free(entries[i].path);
+			/* Keep the order: objects go in reverse of creation. */
+			memmove(&entries[i], &entries[i + 1],
+			        (--entry_count - i) * sizeof(entries[0]));
+			return true;
+		}
+	}
+	return false;
+}
+
+static void remove_one(const struct cleanup_entry *e)
+{
+	int rc = 0;
+	union semun unused = { 0 };
+
+	switch (e->kind) {
+	case CLEAN_PATH:
+		rc = sys_unlink(e->path);
+		break;
+	case CLEAN_SHM:
+		rc = sys_shmctl(e->id, IPC_RMID, NULL);
+		break;
+	case CLEAN_SHMDT:
+		rc = sys_shmdt(e->addr);
+		break;
+	case CLEAN_MSQ:
+		rc = sys_msgctl(e->id, IPC_RMID, NULL);
+		break;
+	case CLEAN_SEM:
+		rc = sys_semctl(e->id, 0, IPC_RMID, unused);
+		break;
+	}
+	/* Someone else (ipcrm, a peer) may have removed it first: fine. */
+	if (rc == -1 && errno != ENOENT && errno != EINVAL && errno != EIDRM)
+		warning_errno("cleanup");
+}
+
+void cleanup_run(void)
+{
+	if (getpid() != owner_pid)
+		return;
+	while (entry_count > 0) {
+		struct cleanup_entry *e = &entries[--entry_count];
+
+		remove_one(e);
+		free(e->path);
+	}
+}

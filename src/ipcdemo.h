@@ -1,0 +1,248 @@
+/*
+ * ipcdemo.h - everything the applets share: their prototypes, expanded
+ * from applets.def, and the helpers in src/.
+ *
+ * The helpers fall into six groups, one file each: errors (die.c),
+ * argument parsing (parse.c), EINTR-safe I/O (io.c), signals (signals.c),
+ * the cleanup list (cleanup.c) and the traced system call wrappers
+ * (trace.c).  Applets make IPC-related system calls only through the
+ * sys_*() wrappers, so --trace shows every one of them.
+ */
+#ifndef IPCDEMO_H
+#define IPCDEMO_H
+
+#include <sys/types.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdnoreturn.h>
+#include <time.h>
+
+#define EXIT_USAGE 2
+#define DEFAULT_MODE 0600
+#define DEFAULT_PROJ 'z'
+
+#define PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
+
+/* One prototype per row of applets.def. */
+#define APPLET(name, fn, summary) int fn##_main(int argc, char **argv);
+#include "applets.def"
+#undef APPLET
+
+/* ---- die.c: messages named after the applet (SPEC §2) ---- */
+
+/* The applet being run; set by the dispatcher, used as message prefix. */
+extern const char *applet_name;
+
+/* "APPLET: what failed" to stderr, exit 1. */
+noreturn void die(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* "APPLET: what failed: strerror(errno)" to stderr, exit 1. */
+noreturn void die_errno(const char *fmt, ...) PRINTF_LIKE(1, 2);
+void warning(const char *fmt, ...) PRINTF_LIKE(1, 2);
+void warning_errno(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* "APPLET: what is wrong" plus the "Try" line to stderr, exit 2. */
+noreturn void usage_error(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* usage_error() for getopt_long returning "?" or ":" (optstring starts ":"). */
+noreturn void usage_bad_option(int opt, char **argv);
+/* Prints the applet's usage text to stdout and exits 0 (-h/--help). */
+noreturn void usage_help(const char *usage);
+/* Call after getopt: refuses operands an applet does not take. */
+void usage_no_operands(int argc, char **argv);
+
+/* ---- parse.c: command-line values, checked whole ---- */
+
+/* A decimal integer in [min, max]; anything else is a usage error. */
+long long parse_num(const char *arg, long long min, long long max,
+                    const char *what);
+/* A byte count with an optional K, M or G suffix (powers of 1024). */
+size_t parse_size(const char *arg, size_t min, size_t max, const char *what);
+/* A non-negative number of seconds, fractions allowed. */
+double parse_seconds(const char *arg, double max, const char *what);
+/* Permission bits in octal, at most 0777. */
+mode_t parse_mode(const char *arg);
+/* A System V key: 0x hex or decimal, 32 bits, not IPC_PRIVATE. */
+key_t parse_key(const char *arg);
+
+/*
+ * The System V rendezvous of SPEC §3: -k/--key KEY, or -P/--path PATH
+ * with --proj C for ftok(3).  The default is ftok(".", 'z').
+ */
+enum {
+	OPT_PROJ = 0x100, /* long-only options of the shared helpers */
+	OPT_MODE,
+	OPT_APPLET =
+		0x120 /* applets number their long-only options from here */
+};
+#define KEY_OPTIONS "k:P:"
+/* clang-format off */
+#define KEY_LONG_OPTIONS \
+	{ "key", required_argument, NULL, 'k' }, \
+	{ "path", required_argument, NULL, 'P' }, \
+	{ "proj", required_argument, NULL, OPT_PROJ }
+/* clang-format on */
+
+struct key_opts {
+	const char *path;
+	int proj;
+	bool have_key;
+	key_t key;
+};
+#define KEY_OPTS_INIT                                                          \
+	{                                                                      \
+		.path = ".", .proj = DEFAULT_PROJ                              \
+	}
+
+/* Takes -k, -P and --proj; returns false for any other option. */
+bool key_opts_parse(struct key_opts *ko, int opt, const char *arg);
+/* The key the options name; dies if ftok(3) fails. */
+key_t key_opts_resolve(const struct key_opts *ko);
+/* How the key was chosen, for the start-up line: "ftok(".", 'z')". */
+const char *key_opts_origin(const struct key_opts *ko);
+
+/* ---- io.c: EINTR-safe I/O, lines of any length ---- */
+
+/* Reads until len bytes or EOF; returns the count, -1 on error or stop. */
+ssize_t read_full(int fd, void *buf, size_t len);
+/* Writes all len bytes; returns 0, or -1 on error or stop. */
+int write_full(int fd, const void *buf, size_t len);
+/*
+ * Waits until fd is readable, timeout_ms passes (-1: forever) or a stop
+ * signal comes, without the race of checking a flag and then blocking.
+ * Returns 1, 0 on timeout, -1 with errno EINTR on stop.
+ */
+int wait_readable(int fd, int timeout_ms);
+
+struct line_reader {
+	int fd;
+	char *buf;
+	size_t cap;   /* bytes allocated */
+	size_t start; /* first byte not yet returned */
+	size_t end;   /* one past the last byte read */
+	bool eof;
+};
+void line_reader_init(struct line_reader *lr, int fd);
+/*
+ * The next line, without its newline, NUL-terminated, valid until the
+ * next call.  Returns its length, or -1 at EOF (errno 0), on error or on
+ * stop.  A last line without a newline is still returned.
+ */
+ssize_t line_read(struct line_reader *lr, char **line);
+void line_reader_free(struct line_reader *lr);
+
+/* Prints "input> " when stdin is a terminal (SPEC §3). */
+void prompt_if_tty(void);
+/* True for the line that ends a conversation. */
+bool is_quit_line(const char *line);
+
+/* ---- signals.c: block first, then wait (STYLE §6) ---- */
+
+/* Installed by the dispatcher before any applet runs. */
+void signals_init(void);
+/* SIGINT, SIGTERM or SIGHUP once one has arrived, else 0. */
+int stop_signal(void);
+/* The exit status for a run ended by a stop signal: 128 + its number. */
+int stop_exit_status(void);
+/*
+ * A one-second SIGALRM while blocked in a call that has no timeout of
+ * its own (msgrcv, open of a FIFO), so it returns EINTR at least once a
+ * second and the caller can look at stop_signal() and its peer.
+ */
+void tick_arm(void);
+void tick_disarm(void);
+/* Sleeps, returning false early if a stop signal comes. */
+bool sleep_seconds(double seconds);
+/* Adds the signals to the blocked set; the old mask goes to *old. */
+void block_signals(sigset_t *old, const int *signals, size_t count);
+/* "SIGUSR1" */
+const char *signal_name(int sig);
+/* "exited with status 0", "killed by SIGPIPE", ... */
+const char *describe_wait_status(int status, char *buf, size_t size);
+
+/* ---- cleanup.c: nothing is left behind (SPEC §3) ---- */
+
+/*
+ * Each object this process creates is registered right after it is
+ * made.  cleanup_run() removes them in reverse order; it runs at exit
+ * and only in the process that registered them, never in a child.
+ */
+void cleanup_path(const char *path);
+void cleanup_shm(int shmid);
+void cleanup_shm_detach(const void *addr);
+void cleanup_msq(int msqid);
+void cleanup_sem(int semid);
+/* Forgets a registered path, e.g. for --keep; returns false if unknown. */
+bool cleanup_forget_path(const char *path);
+void cleanup_run(void);
+
+/* ---- trace.c: --trace, and the wrappers it sees through ---- */
+
+extern bool trace_enabled;
+/* Takes --trace out of argv (and reads IPCDEMO_TRACE). */
+void trace_init(int *argc, char **argv);
+/* One line to stderr, "[pid N] " first in a child process. */
+void trace_line(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
+union semun {
+	int val;
+	struct semid_ds *buf;
+	unsigned short *array;
+	struct seminfo *info;
+};
+
+int sys_pipe(int fds[2]);
+pid_t sys_fork(void);
+pid_t sys_waitpid(pid_t pid, int *status, int flags);
+int sys_mkfifo(const char *path, mode_t mode);
+int sys_open(const char *path, int flags, mode_t mode);
+ssize_t sys_read(int fd, void *buf, size_t len);
+ssize_t sys_write(int fd, const void *buf, size_t len);
+int sys_close(int fd);
+int sys_unlink(const char *path);
+int sys_ftruncate(int fd, off_t len);
+int sys_fcntl(int fd, int cmd, long arg);
+int sys_kill(pid_t pid, int sig);
+int sys_sigqueue(pid_t pid, int sig, int value);
+int sys_raise(int sig);
+unsigned sys_alarm(unsigned seconds);
+int sys_sigsuspend(const sigset_t *mask);
+int sys_sigwaitinfo(const sigset_t *set, siginfo_t *info);
+int sys_sigtimedwait(const sigset_t *set, siginfo_t *info,
+                     const struct timespec *timeout);
+key_t sys_ftok(const char *path, int proj);
+int sys_shmget(key_t key, size_t size, int flags);
+void *sys_shmat(int shmid, const void *addr, int flags);
+int sys_shmdt(const void *addr);
+int sys_shmctl(int shmid, int cmd, struct shmid_ds *buf);
+int sys_msgget(key_t key, int flags);
+int sys_msgsnd(int msqid, const void *msg, size_t size, int flags);
+ssize_t sys_msgrcv(int msqid, void *msg, size_t size, long type, int flags);
+int sys_msgctl(int msqid, int cmd, struct msqid_ds *buf);
+int sys_semget(key_t key, int nsems, int flags);
+int sys_semop(int semid, struct sembuf *sops, size_t nsops);
+int sys_semtimedop(int semid, struct sembuf *sops, size_t nsops,
+                   const struct timespec *timeout);
+int sys_semctl(int semid, int semnum, int cmd, union semun arg);
+/* FUTEX_WAIT while *word == expected; timeout NULL waits forever. */
+int sys_futex_wait(_Atomic uint32_t *word, uint32_t expected,
+                   const struct timespec *timeout);
+int sys_futex_wake(_Atomic uint32_t *word, int count);
+void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd,
+               off_t offset);
+int sys_munmap(void *addr, size_t len);
+
+/* Succeed-or-die versions: if they return, they worked. */
+pid_t xfork(void);
+void xpipe(int fds[2]);
+void xclose(int fd);
+/* Reaps pid, retrying EINTR whatever the stop state: no zombie ever. */
+int xreap(pid_t pid);
+
+#endif
