@@ -18,7 +18,14 @@
 
 #define CLEANUP_MAX 16
 
-enum cleanup_kind { CLEAN_PATH, CLEAN_SHM, CLEAN_SHMDT, CLEAN_MSQ, CLEAN_SEM };
+enum cleanup_kind {
+	CLEAN_PATH,
+	CLEAN_DIR,
+	CLEAN_SHM,
+	CLEAN_SHMDT,
+	CLEAN_MSQ,
+	CLEAN_SEM
+};
 
 struct cleanup_entry {
 	enum cleanup_kind kind;
@@ -49,6 +56,15 @@ void cleanup_path(const char *path)
 	if (!copy)
 		die("out of memory");
 	add((struct cleanup_entry){ .kind = CLEAN_PATH, .path = copy });
+}
+
+void cleanup_dir(const char *path)
+{
+	char *copy = strdup(path);
+
+	if (!copy)
+		die("out of memory");
+	add((struct cleanup_entry){ .kind = CLEAN_DIR, .path = copy });
 }
 
 void cleanup_shm(int shmid)
@@ -95,6 +111,10 @@ static void remove_one(const struct cleanup_entry *e)
 	case CLEAN_PATH:
 		rc = sys_unlink(e->path);
 		break;
+	case CLEAN_DIR:
+		/* Only an empty directory goes: what is in it was not ours. */
+		rc = rmdir(e->path);
+		break;
 	case CLEAN_SHM:
 		rc = sys_shmctl(e->id, IPC_RMID, NULL);
 		break;
@@ -109,7 +129,8 @@ static void remove_one(const struct cleanup_entry *e)
 		break;
 	}
 	/* Someone else (ipcrm, a peer) may have removed it first: fine. */
-	if (rc == -1 && errno != ENOENT && errno != EINVAL && errno != EIDRM)
+	if (rc == -1 && errno != ENOENT && errno != EINVAL && errno != EIDRM &&
+	    errno != ENOTEMPTY)
 		warning_errno("cleanup");
 }
 

@@ -174,6 +174,8 @@ const char *describe_wait_status(int status, char *buf, size_t size);
  * and only in the process that registered them, never in a child.
  */
 void cleanup_path(const char *path);
+/* rmdir at exit, if it is empty by then. */
+void cleanup_dir(const char *path);
 void cleanup_shm(int shmid);
 void cleanup_shm_detach(const void *addr);
 void cleanup_msq(int msqid);

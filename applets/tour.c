@@ -1,0 +1,416 @@
+/*
+ * tour - every mechanism end to end in one terminal (SPEC §4.7).
+ *
+ * The tour runs the applets themselves as its children (fork, then exec
+ * of this same binary), both sides of each conversation at once, so
+ * what it shows is exactly what two terminals would show.  Each child's
+ * output comes back through a pipe and is printed with the side's name
+ * in front.  The tour works in a scratch directory of its own and hands
+ * out keys of its own, so it never meets a demo running elsewhere, and
+ * at the end it reads /proc/sysvipc to show that the kernel holds
+ * nothing of ours.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipcdemo.h"
+
+static const char usage[] =
+	"usage: ipcdemo tour [--pause] [--trace]\n"
+	"\n"
+	"Run every IPC mechanism end to end, both sides as child processes,\n"
+	"narrating each step, then show that no kernel object is left.\n"
+	"\n"
+	"      --pause   wait for Enter between steps (on a terminal)\n"
+	"      --trace   show each side's IPC system calls too\n"
+	"  -h, --help    print this help\n";
+
+#define STEP_TIMEOUT_MS 15000
+#define MAX_SIDES 4
+#define TOUR_KEY_BASE 0x7d000000u
+#define SYSVIPC_DIR "/proc/sysvipc"
+
+enum { OPT_PAUSE = OPT_APPLET };
+
+struct opts {
+	bool pause;
+};
+
+/* One running applet: its output pipe and everything it printed. */
+struct side {
+	const char *label;
+	pid_t pid;
+	struct line_reader out;
+	bool eof;
+	int status;
+	char *log; /* all its lines, for the checks after the step */
+	size_t log_len;
+};
+
+struct tour {
+	char dir[64];  /* scratch directory, also our cwd */
+	key_t keys[8]; /* keys handed out, checked at the end */
+	size_t key_count;
+	unsigned failures;
+	unsigned step_number;
+	struct side sides[MAX_SIDES];
+	size_t side_count;
+};
+
+static void parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "pause", no_argument, NULL, OPT_PAUSE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_PAUSE:
+			o->pause = true;
+			break;
+		case 'h':
+			usage_help(usage);
+		default:
+			usage_bad_option(c, argv);
+		}
+	}
+	usage_no_operands(argc, argv);
+}
+
+/* ---- running the sides ---- */
+
+static void append_log(struct side *s, const char *line, size_t len)
+{
+	char *grown = realloc(s->log, s->log_len + len + 2);
+
+	if (!grown)
+		die("out of memory");
+	s->log = grown;
+	memcpy(s->log + s->log_len, line, len);
+	s->log_len += len;
+	s->log[s->log_len++] = '\n';
+	s->log[s->log_len] = '\0';
+}
+
+/* In the child: stdin from the text (or /dev/null), out to the pipe. */
+static noreturn void exec_side(int out_fd, int in_fd, char *const args[])
+{
+	char *argv[16] = { "ipcdemo" };
+	size_t n = 1;
+
+	for (; *args && n < 15; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	if (dup2(in_fd, STDIN_FILENO) == -1 ||
+	    dup2(out_fd, STDOUT_FILENO) == -1 ||
+	    dup2(out_fd, STDERR_FILENO) == -1)
+		_exit(127);
+	execv("/proc/self/exe", argv);
+	fprintf(stderr, "tour: exec: %s\n", strerror(errno));
+	_exit(127);
+}
+
+/* Starts one applet; input, if not NULL, is all it will read. */
+static struct side *spawn(struct tour *t, const char *label, const char *input,
+                          char *const args[])
+{
+	struct side *s = &t->sides[t->side_count++];
+	int out[2], in[2];
+
+	*s = (struct side){ .label = label };
+	xpipe(out);
+	xpipe(in);
+	s->pid = xfork();
+	if (s->pid == 0) {
+		xclose(out[0]);
+		xclose(in[1]);
+		exec_side(out[1], in[0], args);
+	}
+	xclose(out[1]);
+	xclose(in[0]);
+	/* The inputs are a few short lines: they fit in the pipe at once. */
+	if (input && write_full(in[1], input, strlen(input)) == -1)
+		warning_errno("write to %s", label);
+	xclose(in[1]);
+	line_reader_init(&s->out, out[0]);
+	return s;
+}
+
+/* Prints the next line of a side that poll says is readable. */
+static void take_line(struct side *s)
+{
+	char *line;
+	ssize_t len = line_read(&s->out, &line);
+
+	if (len < 0) {
+		s->eof = true;
+		return;
+	}
+	printf("    %-7s| %s\n", s->label, line);
+	append_log(s, line, (size_t)len);
+}
+
+/*
+ * Shows the sides' output as it comes until `want` appears in the
+ * output of `waiter` (NULL: until every side has closed its output).
+ * Returns false on timeout or a stop signal.
+ */
+static bool pump(struct tour *t, const struct side *waiter, const char *want)
+{
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		struct pollfd fds[MAX_SIDES];
+		struct side *open[MAX_SIDES];
+		nfds_t n = 0;
+		long elapsed;
+
+		if (waiter && waiter->log && strstr(waiter->log, want))
+			return true;
+		if (waiter && waiter->eof)
+			return false;
+		for (size_t i = 0; i < t->side_count; i++) {
+			if (t->sides[i].eof)
+				continue;
+			open[n] = &t->sides[i];
+			fds[n++] = (struct pollfd){ .fd = t->sides[i].out.fd,
+				                    .events = POLLIN };
+		}
+		if (n == 0)
+			return !waiter;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		elapsed = (now.tv_sec - start.tv_sec) * 1000 +
+		          (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (elapsed > STEP_TIMEOUT_MS || stop_signal())
+			return false;
+		if (poll(fds, n, 200) < 0 && errno != EINTR)
+			die_errno("poll");
+		for (nfds_t i = 0; i < n; i++)
+			if (fds[i].revents)
+				take_line(open[i]);
+	}
+}
+
+/* Reaps every side (killing those still running after a failure). */
+static void finish_sides(struct tour *t, bool kill_them)
+{
+	for (size_t i = 0; i < t->side_count; i++) {
+		struct side *s = &t->sides[i];
+
+		if (kill_them)
+			sys_kill(s->pid, SIGKILL);
+		s->status = xreap(s->pid);
+		sys_close(s->out.fd);
+		line_reader_free(&s->out);
+	}
+}
+
+static void forget_sides(struct tour *t)
+{
+	for (size_t i = 0; i < t->side_count; i++)
+		free(t->sides[i].log);
+	t->side_count = 0;
+}
+
+/* ---- checks ---- */
+
+static bool check(struct tour *t, bool ok, const char *what)
+{
+	printf("    %s %s\n", ok ? "ok:    " : "FAILED:", what);
+	if (!ok)
+		t->failures++;
+	return ok;
+}
+
+static bool exited_zero(const struct side *s)
+{
+	return WIFEXITED(s->status) && WEXITSTATUS(s->status) == 0;
+}
+
+static void check_exit(struct tour *t, const struct side *s)
+{
+	char how[64], what[128];
+
+	snprintf(what, sizeof(what), "%s %s", s->label,
+	         describe_wait_status(s->status, how, sizeof(how)));
+	check(t, exited_zero(s), what);
+}
+
+static void check_said(struct tour *t, const struct side *s, const char *text)
+{
+	char what[160];
+
+	snprintf(what, sizeof(what), "%s said \"%s\"", s->label, text);
+	check(t, s->log && strstr(s->log, text), what);
+}
+
+/* Waits for every side, then checks each exited 0. */
+static void end_step(struct tour *t, bool ran)
+{
+	if (!ran)
+		check(t, false, "the step finished in time");
+	if (ran && !pump(t, NULL, NULL))
+		ran = check(t, false, "every side closed its output in time");
+	finish_sides(t, !ran);
+	for (size_t i = 0; i < t->side_count; i++)
+		check_exit(t, &t->sides[i]);
+}
+
+/* ---- the steps ---- */
+
+static void narrate(struct tour *t, const char *title, const char *text)
+{
+	printf("\n== %u. %s ==\n%s", ++t->step_number, title, text);
+}
+
+static void step_pipe(struct tour *t)
+{
+	char *echo_args[] = { "pipe", "-m", "hello", "-m", "world", NULL };
+	char *upper_args[] = { "pipe", "--upper", "-m", "shout", NULL };
+	struct side *s;
+
+	narrate(t, "Anonymous pipe: parent and child",
+	        "  pipe(2) makes a one-way channel; after fork(2) the parent\n"
+	        "  keeps the write end, the child the read end.  Closing the\n"
+	        "  write end is what the child sees as EOF.\n");
+	s = spawn(t, "pipe", NULL, echo_args);
+	end_step(t, pump(t, NULL, NULL));
+	check_said(t, s, "read: world");
+	forget_sides(t);
+
+	printf("  Two pipes, one each way: the child answers in upper case.\n");
+	s = spawn(t, "pipe", NULL, upper_args);
+	end_step(t, pump(t, NULL, NULL));
+	check_said(t, s, "After Changed: SHOUT");
+	forget_sides(t);
+}
+
+static void step_fifo(struct tour *t)
+{
+	char *reader_args[] = { "fifo-read", "-f", "tour.fifo", NULL };
+	char *writer_args[] = { "fifo-write", "-f", "tour.fifo", NULL };
+	struct side *reader;
+	bool ran;
+
+	narrate(t, "FIFO: a named pipe between unrelated processes",
+	        "  The reader makes the FIFO with mkfifo(3) and opens it; the\n"
+	        "  open blocks until a writer opens the other end.  Each line\n"
+	        "  is one write(2) of at most PIPE_BUF bytes, never split.\n");
+	reader = spawn(t, "reader", NULL, reader_args);
+	ran = pump(t, reader, "waiting for a writer");
+	if (ran)
+		spawn(t, "writer", "hello through a FIFO\nsecond line\n",
+		      writer_args);
+	end_step(t, ran && pump(t, NULL, NULL));
+	check_said(t, reader, "Read message: second line");
+	forget_sides(t);
+}
+
+/* ---- set-up and the closing check ---- */
+
+/* Objects in /proc/sysvipc/NAME, and whether any has one of our keys. */
+static int count_objects(const struct tour *t, const char *name,
+                         bool *ours_left)
+{
+	char path[64], line[512];
+	int count = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", SYSVIPC_DIR, name);
+	f = fopen(path, "r");
+	if (!f)
+		die_errno("open %s", path);
+	if (!fgets(line, sizeof(line), f)) /* the column header */
+		line[0] = '\0';
+	while (fgets(line, sizeof(line), f)) {
+		long key = strtol(line, NULL, 10);
+
+		count++;
+		for (size_t i = 0; i < t->key_count; i++)
+			if ((key_t)key == t->keys[i])
+				*ours_left = true;
+	}
+	fclose(f);
+	return count;
+}
+
+static void show_objects(const struct tour *t, const char *when, int counts[3],
+                         bool *ours_left)
+{
+	static const char *const kinds[] = { "shm", "msg", "sem" };
+
+	for (int i = 0; i < 3; i++)
+		counts[i] = count_objects(t, kinds[i], ours_left);
+	printf("  System V objects %s: %d segments, %d queues, %d "
+	       "semaphore sets\n",
+	       when, counts[0], counts[1], counts[2]);
+}
+
+static void make_scratch_dir(struct tour *t)
+{
+	snprintf(t->dir, sizeof(t->dir), "/tmp/ipcdemo-tour.XXXXXX");
+	if (!mkdtemp(t->dir))
+		die_errno("mkdtemp %s", t->dir);
+	cleanup_dir(t->dir);
+	if (chdir(t->dir) == -1)
+		die_errno("chdir %s", t->dir);
+	printf("Scratch directory %s\n", t->dir);
+}
+
+static void wait_for_enter(const struct opts *o)
+{
+	char buf[64];
+
+	if (!o->pause || !isatty(STDIN_FILENO))
+		return;
+	fputs("  [Enter for the next step] ", stdout);
+	fflush(stdout);
+	if (!fgets(buf, sizeof(buf), stdin))
+		return;
+}
+
+int tour_main(int argc, char **argv)
+{
+	static void (*const steps[])(struct tour *) = { step_pipe, step_fifo };
+	struct opts o = { 0 };
+	struct tour t = { .key_count = 0 };
+	int before[3], after[3];
+	bool ours_left = false;
+
+	parse_opts(argc, argv, &o);
+	/* The children trace too when we do. */
+	if (trace_enabled)
+		setenv("IPCDEMO_TRACE", "1", 1);
+	make_scratch_dir(&t);
+	show_objects(&t, "before", before, &ours_left);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		if (stop_signal())
+			break;
+		steps[i](&t);
+		wait_for_enter(&o);
+	}
+	printf("\n== The kernel afterwards ==\n");
+	show_objects(&t, "after", after, &ours_left);
+	check(&t, !ours_left, "no object with one of the tour's keys is left");
+	if (chdir("/") == -1)
+		die_errno("chdir /");
+	check(&t, rmdir(t.dir) == 0 || errno == ENOENT,
+	      "the scratch directory is empty and removed");
+	if (stop_signal())
+		return stop_exit_status();
+	printf("\n%s: %u step%s, %u failure%s\n",
+	       t.failures ? "tour FAILED" : "tour passed", t.step_number,
+	       t.step_number == 1 ? "" : "s", t.failures,
+	       t.failures == 1 ? "" : "s");
+	return t.failures ? EXIT_FAILURE : EXIT_SUCCESS;
+}
