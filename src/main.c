@@ -59,6 +59,18 @@ static const struct applet *find_applet(const char *name)
 	return NULL;
 }
 
+/*
+ * SPEC §2: an unknown applet is one line that names it and points at
+ * --list.  The "Try 'ipcdemo --help'" line of usage_error() would only
+ * repeat the pointer.
+ */
+static noreturn void unknown_applet(const char *name)
+{
+	fprintf(stderr, "ipcdemo: unknown applet '%s' (see 'ipcdemo --list')\n",
+	        name);
+	exit(EXIT_USAGE);
+}
+
 static int print_help(void)
 {
 	fputs(usage, stdout);
@@ -159,9 +171,7 @@ static int ipcdemo_main(int argc, char **argv)
 			run_applet(a, 2, help_argv);
 		}
 		if (argc > 2)
-			usage_error(
-				"unknown applet '%s' (see 'ipcdemo --list')",
-				argv[2]);
+			unknown_applet(argv[2]);
 		return print_help();
 	}
 	if (strcmp(arg, "--list") == 0)
@@ -179,7 +189,7 @@ static int ipcdemo_main(int argc, char **argv)
 		usage_error("unrecognized option '%s'", arg);
 	a = find_applet(arg);
 	if (!a)
-		usage_error("unknown applet '%s' (see 'ipcdemo --list')", arg);
+		unknown_applet(arg);
 	run_applet(a, argc - 1, argv + 1);
 }
 
