@@ -127,8 +127,15 @@ struct line_reader {
 	size_t start; /* first byte not yet returned */
 	size_t end;   /* one past the last byte read */
 	bool eof;
+	int watch_fd; /* -1, or a pipe write end; see line_reader_watch() */
 };
 void line_reader_init(struct line_reader *lr, int fd);
+/*
+ * While line_read() waits for input, it also watches fd, the write end
+ * of a pipe: when the pipe's reader goes away (a child that died),
+ * line_read() returns -1 with errno EPIPE instead of waiting on.
+ */
+void line_reader_watch(struct line_reader *lr, int fd);
 /*
  * The next line, without its newline, NUL-terminated, valid until the
  * next call.  Returns its length, or -1 at EOF (errno 0), on error or on
