@@ -29,6 +29,8 @@
 #define EXIT_USAGE 2
 #define DEFAULT_MODE 0600
 #define DEFAULT_PROJ 'z'
+/* -f/--fifo: a FIFO in the current directory (SPEC §3). */
+#define DEFAULT_FIFO "ipcdemo.fifo"
 
 #define PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
 
@@ -106,6 +108,19 @@ bool key_opts_parse(struct key_opts *ko, int opt, const char *arg);
 key_t key_opts_resolve(const struct key_opts *ko);
 /* How the key was chosen, for the start-up line: "ftok(".", 'z')". */
 const char *key_opts_origin(const struct key_opts *ko);
+
+/* ---- fifo.c: a FIFO's path, checked (SPEC §4.2) ---- */
+
+/* "a regular file", "a directory", ... for messages. */
+const char *file_kind(mode_t mode);
+/* "PATH is a directory, not a FIFO; leaving it alone", exit 1. */
+noreturn void fifo_refuse(const char *path, mode_t mode);
+/*
+ * sys_open(path, flags) that only ever returns a FIFO: anything else is
+ * closed untouched and refused with fifo_refuse().  Returns -1 with the
+ * errno of open(2) on failure.
+ */
+int fifo_open(const char *path, int flags);
 
 /* ---- io.c: EINTR-safe I/O, lines of any length ---- */
 
