@@ -9,6 +9,7 @@
  * _exit(); the owner check keeps it from removing its parent's objects
  * even if it calls exit().
  */
+#include <sys/stat.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,8 @@ struct cleanup_entry {
 	int id;
 	const void *addr;
 	char *path;
+	dev_t dev; /* a path's file, so a replacement is left alone */
+	ino_t ino;
 };
 
 static struct cleanup_entry entries[CLEANUP_MAX];
@@ -51,11 +54,16 @@ static void add(struct cleanup_entry entry)
 
 void cleanup_path(const char *path)
 {
-	char *copy = strdup(path);
+	struct cleanup_entry e = { .kind = CLEAN_PATH, .path = strdup(path) };
+	struct stat st;
 
-	if (!copy)
+	if (!e.path)
 		die("out of memory");
-	add((struct cleanup_entry){ .kind = CLEAN_PATH, .path = copy });
+	if (lstat(path, &st) == 0) {
+		e.dev = st.st_dev;
+		e.ino = st.st_ino;
+	}
+	add(e);
 }
 
 void cleanup_dir(const char *path)
@@ -102,6 +110,25 @@ bool cleanup_forget_path(const char *path)
 	return false;
 }
 
+/*
+ * Someone may have removed our file and put another at its path (rm,
+ * then a file of their own): that one is not ours to delete.
+ */
+static int unlink_if_ours(const struct cleanup_entry *e)
+{
+	struct stat st;
+
+	if (lstat(e->path, &st) == -1)
+		return -1;
+	if (e->ino && (st.st_dev != e->dev || st.st_ino != e->ino)) {
+		warning("%s is no longer the file this process made; leaving "
+		        "it",
+		        e->path);
+		return 0;
+	}
+	return sys_unlink(e->path);
+}
+
 static void remove_one(const struct cleanup_entry *e)
 {
 	int rc = 0;
@@ -109,7 +136,7 @@ static void remove_one(const struct cleanup_entry *e)
 
 	switch (e->kind) {
 	case CLEAN_PATH:
-		rc = sys_unlink(e->path);
+		rc = unlink_if_ours(e);
 		break;
 	case CLEAN_DIR:
 		/* Only an empty directory goes: what is in it was not ours. */
