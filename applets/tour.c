@@ -155,7 +155,7 @@ static void take_line(struct side *s)
 		s->eof = true;
 		return;
 	}
-	printf("    %-7s| %s\n", s->label, line);
+	printf("    %-11s| %s\n", s->label, line);
 	append_log(s, line, (size_t)len);
 }
 
@@ -316,6 +316,33 @@ static void step_fifo(struct tour *t)
 	forget_sides(t);
 }
 
+/* Runs one applet that plays both sides itself; checks a line. */
+static void run_solo(struct tour *t, char *const args[], const char *want)
+{
+	struct side *s = spawn(t, args[0], NULL, args);
+
+	end_step(t, pump(t, NULL, NULL));
+	check_said(t, s, want);
+	forget_sides(t);
+}
+
+static void step_signal(struct tour *t)
+{
+	char *kill_args[] = { "signal-demo", "kill", "-n", "2", NULL };
+	char *queue_args[] = { "signal-demo", "queue", "-n", "3", NULL };
+	char *merge_args[] = { "signal-demo", "queue",      "-n",
+		               "3",           "--standard", NULL };
+
+	narrate(t, "Signals: a few bits of news between processes",
+	        "  kill(2) sends a signal; the receiver blocked it first and\n"
+	        "  takes it with sigtimedwait(2), so none is lost.\n");
+	run_solo(t, kill_args, "round 2: parent");
+	printf("  sigqueue(3) carries a value; real-time signals queue...\n");
+	run_solo(t, queue_args, "3 sent, 3 received, in order");
+	printf("  ...while a standard signal is one pending bit.\n");
+	run_solo(t, merge_args, "3 sent, 1 received");
+}
+
 /* ---- set-up and the closing check ---- */
 
 /* Objects in /proc/sysvipc/NAME, and whether any has one of our keys. */
@@ -381,7 +408,11 @@ static void wait_for_enter(const struct opts *o)
 
 int tour_main(int argc, char **argv)
 {
-	static void (*const steps[])(struct tour *) = { step_pipe, step_fifo };
+	static void (*const steps[])(struct tour *) = {
+		step_pipe,
+		step_fifo,
+		step_signal,
+	};
 	struct opts o = { 0 };
 	struct tour t = { .key_count = 0 };
 	int before[3], after[3];
