@@ -10,8 +10,6 @@
  * our own two processes: the difference is someone else's (proc(5)).
  */
 #include <sys/utsname.h>
-#include <errno.h>
-#include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,14 +164,20 @@ double bench_noise_end(const struct bench_machine *m, pid_t child,
                        const struct bench_noise *n)
 {
 	long hz = sysconf(_SC_CLK_TCK);
-	double busy = (double)(busy_ticks(m) - n->busy_ticks) /
-	              (double)(hz > 0 ? hz : 100);
+	double tick = 1.0 / (double)(hz > 0 ? hz : 100);
+	double busy = (double)(busy_ticks(m) - n->busy_ticks) * tick;
 	double ours = our_cpu(child) - n->ours;
 	double wall = clock_seconds(CLOCK_MONOTONIC) - n->wall;
-	double share;
+	double others, share;
 
 	if (wall <= 0 || m->watch_count == 0)
 		return 0;
-	share = (busy - ours) / (wall * m->watch_count);
+	/*
+	 * The counters move a whole tick at a time: each CPU's difference
+	 * may be off by one.  Only what is beyond that is someone else's
+	 * for sure, which matters in the short rows of --quick.
+	 */
+	others = busy - ours - tick * m->watch_count;
+	share = others / (wall * m->watch_count);
 	return share < 0 ? 0 : share > 1 ? 1 : share;
 }
