@@ -15,7 +15,27 @@
  * Objects it makes in open() go in the cleanup list (cleanup_msq() and
  * friends, or the channel's own registration): the harness removes
  * whatever was registered since the mechanism opened, when it is done
- * with it or when the run is interrupted.
+ * with it or when the run is interrupted.  close() then only frees
+ * memory and closes descriptors; it must not remove those objects a
+ * second time (a System V id may already name someone else's object).
+ *
+ * A channel entry is small; for the shm channel's futex mode, say:
+ *
+ *	static int shm_send(void *chan, const void *buf, size_t size)
+ *	{
+ *		return shm_channel_send(chan, buf, size);   (its own code)
+ *	}
+ *	...
+ *	const struct bench_mech bench_shm_futex = {
+ *		.name = "shm-futex", .summary = "...",
+ *		.kinds = BENCH_KIND_STREAM | BENCH_KIND_RTT,
+ *		.stream_ref = "raw-pipe", .rtt_ref = "spin-floor",
+ *		.cannot_carry = NULL (it splits), .open = shm_open_futex,
+ *		.attach = shm_attach, .send = shm_send, .recv = shm_recv,
+ *		.close = shm_close,
+ *	};
+ *
+ * and shm-futex-nospin is the same with an open() that sets spin 0.
  */
 #ifndef IPCDEMO_BENCH_H
 #define IPCDEMO_BENCH_H
