@@ -214,20 +214,20 @@ PY
 # exit status and what is left in the namespace.
 interrupt() {
 	cat >int.sh <<'EOF'
-bench --quick --time 2 --sizes 64 --plot "$PWD/int.svg" >int.out 2>int.err 3>&- &
+bench --quick --time 3 --sizes 64 --plot "$PWD/int.svg" >int.out 2>int.err 3>&- &
 pid=$!
-for ((i = 0; i < 600; i++)); do
+# /proc/sysvipc lists this namespace's objects after a header line.
+seen() {
 	case $1 in
-	queue) "$UL_IPCS" -q | grep -q '^0x' && break ;;
-	semaphore) "$UL_IPCS" -s | grep -q '^0x' && break ;;
-	fifo) compgen -G "$TMPDIR/ipcdemo-bench.*/down" >/dev/null && break ;;
+	queue) [[ $(</proc/sysvipc/msg) == *$'\n'* ]] ;;
+	semaphore) [[ $(</proc/sysvipc/sem) == *$'\n'* ]] ;;
+	fifo) compgen -G "$TMPDIR/ipcdemo-bench.*/down" >/dev/null ;;
 	esac
-	sleep 0.02
+}
+until seen "$1"; do
+	kill -0 $pid 2>/dev/null || { echo "never saw the $1"; break; }
+	sleep 0.01
 done
-if ((i == 600)); then
-	echo "never saw the $1"
-	kill -KILL $pid
-fi
 kill -INT $pid
 wait $pid
 echo "status $?"
