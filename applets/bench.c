@@ -7,13 +7,16 @@
  * through the code the applets run, the references through plain libc
  * loops, so the gap between a channel and its raw reference is the
  * cost of our own code and the gap to memcpy or a floor is the
- * kernel's.  Parent and child run pinned to two CPUs; every row is a
- * warm-up and a few short rounds, and reports their median, how far
- * apart they were, and how much of the CPUs other programs took
- * meanwhile - on a shared machine that is what distorts a figure.
+ * kernel's.  Parent and child run pinned to two CPUs.  The run is a
+ * few passes over every row, one short timed round per row each pass,
+ * so that a channel and its reference meet the same load; a row
+ * reports the median of its rounds, how far apart they were, and how
+ * much of the CPUs other programs took meanwhile - on a shared machine
+ * that is what distorts a figure.
  */
 #include <errno.h>
 #include <libgen.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,7 +33,7 @@ static const char usage[] =
 	"mechanism between two processes, beside the copy limit (memcpy)\n"
 	"and the round-trip floors, and print a table.\n"
 	"\n"
-	"      --quick          a short run (about 5 s instead of 40 s)\n"
+	"      --quick          a short run (about 6 s instead of 40 s)\n"
 	"      --sizes LIST     message sizes, comma-separated, K and M\n"
 	"                       allowed (default 64,4K,64K,1M)\n"
 	"      --rtt-size BYTES message size of the round trips (default 64)\n"
@@ -38,7 +41,8 @@ static const char usage[] =
 	"                       references they are compared with)\n"
 	"      --same-cpu       run both processes on one CPU\n"
 	"      --time SECONDS   the whole run's time budget\n"
-	"      --rounds N       timed rounds per row (default 5, --quick 3)\n"
+	"      --rounds N       passes: timed rounds per row (default 5,\n"
+	"                       --quick 3)\n"
 	"      --json           print the results as JSON\n"
 	"      --csv            print the results as CSV with a header line\n"
 	"      --plot FILE.svg  also draw throughput against size as SVG\n"
@@ -58,11 +62,13 @@ static const struct bench_mech *const mechanisms[] = {
 
 #define MAX_SIZES 16
 #define MAX_SIZE ((size_t)64 << 20)
-#define DEFAULT_SECONDS 40.0
+#define DEFAULT_SECONDS 36.0
 #define QUICK_SECONDS 5.0
 #define DEFAULT_ROUNDS 5
 #define QUICK_ROUNDS 3
 #define MIN_ROW_SECONDS 0.02
+#define MIN_PASSES 3
+#define OVERRUN 3.0 /* times the budget, after which passes stop */
 #define MAX_ROW_SECONDS 2.0
 
 enum format { FORMAT_TABLE, FORMAT_JSON, FORMAT_CSV };
@@ -320,7 +326,9 @@ static struct bench_row *plan_rows(const struct opts *o, size_t *count)
 	return rows;
 }
 
-static void progress(size_t done, size_t total, const struct bench_row *row)
+/* "bench: pass 2/5, 12/27 pipe stream 4 KiB", on a terminal only. */
+static void progress(const struct bench_row *row, int pass, int passes,
+                     size_t done, size_t total)
 {
 	char size[24];
 
@@ -330,28 +338,40 @@ static void progress(size_t done, size_t total, const struct bench_row *row)
 		fputs("\r\033[K", stderr);
 		return;
 	}
-	fprintf(stderr, "\r\033[Kbench: %zu/%zu %s %s %s", done + 1, total,
-	        row->mech->name, row->kind == BENCH_STREAM ? "stream" : "rtt",
+	fprintf(stderr, "\r\033[Kbench: pass %d/%d, %zu/%zu %s %s %s", pass + 1,
+	        passes, done + 1, total, row->mech->name,
+	        row->kind == BENCH_STREAM ? "stream" : "rtt",
 	        bench_size_text(row->size, size, sizeof(size)));
 }
 
-/* Measures one mechanism's rows; false if a stop signal came. */
-static bool run_mech(const struct bench_mech *m, struct bench_row *rows,
-                     size_t count, const struct bench_plan *plan, size_t *done,
-                     size_t total)
+struct run {
+	struct bench_row *rows;
+	size_t count;
+	size_t measurable;
+	const struct bench_plan *plan;
+	int pass;
+};
+
+/* One round of each of one mechanism's rows; false on a stop signal. */
+static bool run_mech(const struct run *run, const struct bench_mech *m)
 {
-	size_t mark = cleanup_mark(), max_size = 0;
+	size_t mark = cleanup_mark(), max_size = 0, done = 0;
+	struct bench_row *rows = run->rows;
 	struct bench_session *s;
 	bool ok = true;
 
-	for (size_t i = 0; i < count; i++)
+	for (size_t i = 0; i < run->count; i++)
 		if (rows[i].mech == m && !rows[i].na && rows[i].size > max_size)
 			max_size = rows[i].size;
-	s = bench_session_start(m, plan, max_size);
-	for (size_t i = 0; ok && i < count; i++) {
+	/* Rows are grouped by mechanism: count the ones before ours. */
+	for (size_t i = 0; i < run->count && rows[i].mech != m; i++)
+		done += !rows[i].na;
+	s = bench_session_start(m, run->plan, max_size);
+	for (size_t i = 0; ok && i < run->count; i++) {
 		if (rows[i].mech != m || rows[i].na)
 			continue;
-		progress((*done)++, total, &rows[i]);
+		progress(&rows[i], run->pass, run->plan->rounds, done++,
+		         run->measurable);
 		ok = bench_measure(s, &rows[i]);
 	}
 	bench_session_end(s, !ok);
@@ -360,23 +380,44 @@ static bool run_mech(const struct bench_mech *m, struct bench_row *rows,
 	return ok;
 }
 
-static bool run_all(struct bench_row *rows, size_t count,
-                    const struct bench_plan *plan, size_t total)
+static bool measurable(const struct run *run, const struct bench_mech *m)
 {
-	size_t done = 0;
+	for (size_t j = 0; j < run->count; j++)
+		if (run->rows[j].mech == m && !run->rows[j].na)
+			return true;
+	return false;
+}
 
-	for (size_t i = 0; i < MECH_COUNT; i++) {
-		bool any = false;
+/*
+ * The passes.  A machine far busier than planned can make them take
+ * much longer than the budget: then the run settles for fewer rounds
+ * (at least 3) rather than overrun without bound.
+ */
+static bool run_all(struct run *run, double budget)
+{
+	struct timespec start, now;
 
-		for (size_t j = 0; j < count; j++)
-			any |= rows[j].mech == mechanisms[i] && !rows[j].na;
-		if (stop_signal())
-			return false;
-		if (any &&
-		    !run_mech(mechanisms[i], rows, count, plan, &done, total))
-			return false;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (run->pass = 0; run->pass < run->plan->rounds; run->pass++) {
+		for (size_t i = 0; i < MECH_COUNT; i++) {
+			if (stop_signal())
+				return false;
+			if (measurable(run, mechanisms[i]) &&
+			    !run_mech(run, mechanisms[i]))
+				return false;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (run->pass + 1 >= MIN_PASSES &&
+		    (double)(now.tv_sec - start.tv_sec) +
+		                    (double)(now.tv_nsec - start.tv_nsec) /
+		                            1e9 >
+		            OVERRUN * budget)
+			break;
 	}
-	progress(0, 0, NULL);
+	progress(NULL, 0, 0, 0, 0);
+	for (size_t i = 0; i < run->count; i++)
+		if (!run->rows[i].na)
+			bench_finish_row(run->plan->machine, &run->rows[i]);
 	return true;
 }
 
@@ -431,27 +472,27 @@ int bench_main(int argc, char **argv)
 	struct bench_machine machine;
 	struct bench_plan plan = { .machine = &machine };
 	struct bench_report r = { .machine = &machine, .plan = &plan };
-	struct bench_row *rows;
-	size_t count, measured = 0;
+	struct run run = { .plan = &plan };
 	bool ok;
 
 	parse_opts(argc, argv, &o);
 	bench_machine_probe(&machine, o.same_cpu);
-	rows = plan_rows(&o, &count);
-	for (size_t i = 0; i < count; i++)
-		measured += !rows[i].na;
+	run.rows = plan_rows(&o, &run.count);
+	for (size_t i = 0; i < run.count; i++)
+		run.measurable += !run.rows[i].na;
 	plan.rounds = o.rounds;
-	plan.row_seconds = measured ? o.seconds / (double)measured : 0;
+	plan.row_seconds =
+		run.measurable ? o.seconds / (double)run.measurable : 0;
 	if (plan.row_seconds < MIN_ROW_SECONDS)
 		plan.row_seconds = MIN_ROW_SECONDS;
 	if (plan.row_seconds > MAX_ROW_SECONDS)
 		plan.row_seconds = MAX_ROW_SECONDS;
-	ok = run_all(rows, count, &plan, measured);
+	ok = run_all(&run, o.seconds);
 	if (ok) {
-		r.rows = rows;
-		r.count = count;
+		r.rows = run.rows;
+		r.count = run.count;
 		report(&o, &r);
 	}
-	free(rows);
+	free(run.rows);
 	return ok ? EXIT_SUCCESS : stop_exit_status();
 }

@@ -123,47 +123,73 @@ struct bench_noise {
 };
 void bench_noise_begin(const struct bench_machine *m, pid_t child,
                        struct bench_noise *n);
-/* The share (0..1) of the watched CPUs' time other programs used. */
-double bench_noise_end(const struct bench_machine *m, pid_t child,
-                       const struct bench_noise *n);
+/*
+ * Adds what other programs used of the watched CPUs since begin, and
+ * what the CPUs could give in that time, to *others and *capacity
+ * (seconds); bench_noise_share() turns the sums into a share, 0..1.
+ */
+void bench_noise_add(const struct bench_machine *m, pid_t child,
+                     const struct bench_noise *n, double *others,
+                     double *capacity);
+double bench_noise_share(const struct bench_machine *m, double others,
+                         double capacity);
 /* Above this share a row is marked: its figures are distorted. */
 #define BENCH_NOISE_WARN 0.05
 
 /* ---- bench_run.c: the two processes and the rounds ---- */
+
+#define BENCH_MAX_ROUNDS 25
 
 struct bench_row {
 	const struct bench_mech *mech;
 	enum bench_kind kind;
 	size_t size;
 	const char *na; /* not measured: why (and left out of JSON/CSV) */
+	/* Gathered round by round, one round each pass: */
+	uint64_t count; /* messages a round, set by the first warm-up */
+	int rounds;
+	double mains[BENCH_MAX_ROUNDS]; /* MB/s, or median µs */
+	double p99s[BENCH_MAX_ROUNDS];  /* µs */
+	double others, capacity;        /* bench_noise_add() sums */
+	/* Then bench_finish_row(): */
 	bool measured;
 	double mb_s, msgs_s;      /* stream, MB = 10^6 bytes */
 	double median_us, p99_us; /* rtt */
 	double spread; /* (max - min) / median of the rounds' main figure */
-	double noise;  /* bench_noise_end() over the rounds */
-	int rounds;
+	double noise;  /* the share of the CPUs other programs used */
 };
 
-#define BENCH_MAX_ROUNDS 25
-
+/*
+ * The run is a few passes over every mechanism, each pass one timed
+ * round of every row, so that the rounds of a channel and of its
+ * reference are spread over the same stretch of time and a load that
+ * comes and goes meets both alike.
+ */
 struct bench_plan {
 	const struct bench_machine *machine;
-	double row_seconds; /* time budget of one row, warm-up included */
-	int rounds;
+	double row_seconds; /* time budget of one row, all passes */
+	int rounds;         /* passes, so timed rounds of each row */
 };
 
 struct bench_session;
 
-/* Opens the mechanism and forks its child; NULL-free: dies on failure. */
+/* Opens the mechanism and forks its child; dies on failure. */
 struct bench_session *bench_session_start(const struct bench_mech *m,
                                           const struct bench_plan *plan,
                                           size_t max_size);
-/* Measures one row; false if a stop signal came. */
+/*
+ * One more round of the row, after a warm-up (in the first pass, the
+ * warm-up also sets the count); false if a stop signal came.
+ */
 bool bench_measure(struct bench_session *s, struct bench_row *row);
 /* Ends the child (asks it, or kills it if abort) and closes the mechanism. */
 void bench_session_end(struct bench_session *s, bool abort);
 /* For the hooks, after EINTR: a stop signal came or the peer has gone. */
 bool bench_interrupted(void);
+/* The length of a timed round: the row's budget less its warm-ups. */
+double bench_round_seconds(const struct bench_plan *p);
+/* After the last pass: the medians, the spread and the noise share. */
+void bench_finish_row(const struct bench_machine *m, struct bench_row *row);
 
 /* ---- bench_stats.c ---- */
 

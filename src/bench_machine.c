@@ -160,24 +160,33 @@ void bench_noise_begin(const struct bench_machine *m, pid_t child,
 	n->wall = clock_seconds(CLOCK_MONOTONIC);
 }
 
-double bench_noise_end(const struct bench_machine *m, pid_t child,
-                       const struct bench_noise *n)
+void bench_noise_add(const struct bench_machine *m, pid_t child,
+                     const struct bench_noise *n, double *others,
+                     double *capacity)
 {
 	long hz = sysconf(_SC_CLK_TCK);
-	double tick = 1.0 / (double)(hz > 0 ? hz : 100);
-	double busy = (double)(busy_ticks(m) - n->busy_ticks) * tick;
-	double ours = our_cpu(child) - n->ours;
+	double busy = (double)(busy_ticks(m) - n->busy_ticks) /
+	              (double)(hz > 0 ? hz : 100);
 	double wall = clock_seconds(CLOCK_MONOTONIC) - n->wall;
-	double others, share;
 
-	if (wall <= 0 || m->watch_count == 0)
+	*others += busy - (our_cpu(child) - n->ours);
+	*capacity += wall * m->watch_count;
+}
+
+double bench_noise_share(const struct bench_machine *m, double others,
+                         double capacity)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	double share;
+
+	if (capacity <= 0)
 		return 0;
 	/*
-	 * The counters move a whole tick at a time: each CPU's difference
-	 * may be off by one.  Only what is beyond that is someone else's
-	 * for sure, which matters in the short rows of --quick.
+	 * The counters move a whole tick at a time, so each CPU's sum may
+	 * be off by about one.  Only what is beyond that is someone
+	 * else's for sure, which matters in the short rows of --quick.
 	 */
-	others = busy - ours - tick * m->watch_count;
-	share = others / (wall * m->watch_count);
+	others -= (double)m->watch_count / (double)(hz > 0 ? hz : 100);
+	share = others / capacity;
 	return share < 0 ? 0 : share > 1 ? 1 : share;
 }

@@ -138,12 +138,13 @@ static void print_header(FILE *out, const struct bench_report *r)
 		fprintf(out, "pinning: parent on CPU %d, child on CPU %d\n",
 		        m->cpu_parent, m->cpu_child);
 	fprintf(out,
-	        "method:  per row a warm-up, then %d rounds of about %.2f s; "
-	        "the median round,\n"
-	        "         spread = (max - min) / median of the rounds, "
-	        "others = share of the\n"
-	        "         CPUs' time other programs used during the rounds\n",
-	        r->plan->rounds, r->plan->row_seconds * 0.8 / r->plan->rounds);
+	        "method:  %d passes over every row, each a warm-up and a "
+	        "timed round of about\n"
+	        "         %.2f s; the median round, spread = (max - min) / "
+	        "median of the rounds,\n"
+	        "         others = share of the CPUs' time other programs "
+	        "used during the rounds\n",
+	        r->plan->rounds, bench_round_seconds(r->plan));
 }
 
 static void print_stream_row(FILE *out, const struct bench_report *r,

@@ -10,9 +10,11 @@
  * receive (CLOCK_MONOTONIC is one clock for every CPU), a round trip
  * per message in the parent.
  *
- * Each row: a warm-up that also calibrates (doubling counts until a
- * round lasts long enough to time), then a few rounds of equal count,
- * each giving one figure; the row reports their median and spread.
+ * A row gets one timed round per pass (struct bench_plan).  In the
+ * first, a warm-up also calibrates: it doubles the count until a round
+ * lasts long enough to time, then scales it to the round's share of
+ * the row's budget; later passes warm up with a quarter round.  Each
+ * round gives one figure, and the row reports their median and spread.
  * The budget is in time, not messages, so a slow mechanism does not
  * stretch the run.
  */
@@ -28,12 +30,12 @@
 #include "bench.h"
 #include "ipcdemo.h"
 
-#define WARMUP_SHARE 0.2      /* of a row's budget, for warm-up */
+#define WARMUP_SHARE 0.2      /* of a row's budget, for the first warm-up */
+#define REWARM_SHARE 0.25     /* of a round, to warm up in later passes */
 #define MIN_CALIBRATE 4       /* messages, before a round's time is trusted */
 #define MIN_RTT_SAMPLES 200   /* per round, so that p99 means something */
 #define MAX_SAMPLES (1 << 20) /* round trips per round, each kept */
 #define MAX_STREAM ((uint64_t)1 << 40) /* messages per stream round */
-#define OVERRUN 3.0 /* stop a row after 3 budgets, min 3 rounds */
 
 enum op { OP_STREAM = 1, OP_RTT, OP_QUIT };
 
@@ -368,6 +370,28 @@ static int64_t run_round(struct bench_session *s, const struct bench_row *row,
 /* ---- one row ---- */
 
 /*
+ * The count for the next pass: scaled so that a round lasts as long as
+ * planned even if the machine got busier or quieter meanwhile (each
+ * round yields a rate, so rounds need not be equal), but by no more
+ * than 4 times at once.
+ */
+static uint64_t next_count(const struct bench_row *row, uint64_t count,
+                           double scale)
+{
+	uint64_t min = row->kind == BENCH_RTT ? MIN_RTT_SAMPLES : 1;
+	uint64_t max = row->kind == BENCH_RTT ? MAX_SAMPLES : MAX_STREAM;
+	double next;
+
+	scale = scale < 0.25 ? 0.25 : scale > 4 ? 4 : scale;
+	next = (double)count * scale;
+	if (next < (double)min)
+		return min;
+	if (next > (double)max)
+		return max;
+	return (uint64_t)next;
+}
+
+/*
  * Warm-up and calibration: doubles the count until a round is long
  * enough to time (a quarter of a timed round, over at least
  * MIN_CALIBRATE messages, since one message alone may have waited for
@@ -377,9 +401,7 @@ static bool calibrate(struct bench_session *s, const struct bench_row *row,
                       double round_ns, uint64_t *count)
 {
 	double warm_ns = s->plan->row_seconds * WARMUP_SHARE * 1e9, spent = 0;
-	bool rtt = row->kind == BENCH_RTT;
-	uint64_t n = 1, min = rtt ? MIN_RTT_SAMPLES : 1;
-	uint64_t max = rtt ? MAX_SAMPLES : MAX_STREAM;
+	uint64_t n = 1, max = row->kind == BENCH_RTT ? MAX_SAMPLES : MAX_STREAM;
 	int64_t t;
 
 	for (;;) {
@@ -395,8 +417,7 @@ static bool calibrate(struct bench_session *s, const struct bench_row *row,
 			break;
 		n *= 2;
 	}
-	*count = (uint64_t)(round_ns * (double)n / (double)t);
-	*count = *count < min ? min : *count > max ? max : *count;
+	*count = next_count(row, n, round_ns / (double)t);
 	return true;
 }
 
@@ -413,45 +434,62 @@ static void round_figures(struct bench_session *s, const struct bench_row *row,
 	*p99 = bench_quantile(s->samples, count, 0.99);
 }
 
+double bench_round_seconds(const struct bench_plan *p)
+{
+	return p->row_seconds * (1 - WARMUP_SHARE) /
+	       (p->rounds + (p->rounds - 1) * REWARM_SHARE);
+}
+
 bool bench_measure(struct bench_session *s, struct bench_row *row)
 {
-	int rounds = s->plan->rounds, n = 0;
-	double budget = s->plan->row_seconds * 1e9;
-	double round_ns = budget * (1 - WARMUP_SHARE) / rounds;
-	double mains[BENCH_MAX_ROUNDS], p99s[BENCH_MAX_ROUNDS];
-	double sorted[BENCH_MAX_ROUNDS];
+	uint64_t rewarm = (uint64_t)((double)row->count * REWARM_SHARE);
 	struct bench_noise noise;
-	int64_t start;
-	uint64_t count;
+	int64_t t;
 
-	if (!calibrate(s, row, round_ns, &count))
-		return false;
-	bench_noise_begin(s->plan->machine, s->child, &noise);
-	start = now_ns();
-	while (n < rounds) {
-		int64_t t = run_round(s, row, count);
-
-		if (t < 0)
+	if (row->rounds == BENCH_MAX_ROUNDS)
+		return true;
+	/* A fresh child has cold caches and pages still to fault in. */
+	if (row->count == 0) {
+		if (!calibrate(s, row, bench_round_seconds(s->plan) * 1e9,
+		               &row->count))
 			return false;
-		round_figures(s, row, count, t > 0 ? t : 1, &mains[n],
-		              &p99s[n]);
-		n++;
-		/* A machine far busier than planned: settle for 3 rounds. */
-		if (n >= 3 && (double)(now_ns() - start) > OVERRUN * budget)
-			break;
+	} else if (run_round(s, row, rewarm > 0 ? rewarm : 1) < 0) {
+		return false;
 	}
-	row->noise = bench_noise_end(s->plan->machine, s->child, &noise);
-	row->rounds = n;
-	memcpy(sorted, mains, (size_t)n * sizeof(sorted[0]));
-	if (row->kind == BENCH_STREAM) {
-		row->mb_s = bench_quantile(sorted, (size_t)n, 0.5);
-		row->msgs_s = row->mb_s * 1e6 / (double)row->size;
-		row->spread = bench_spread(mains, n, row->mb_s);
-	} else {
-		row->median_us = bench_quantile(sorted, (size_t)n, 0.5);
-		row->p99_us = bench_quantile(p99s, (size_t)n, 0.5);
-		row->spread = bench_spread(mains, n, row->median_us);
-	}
-	row->measured = true;
+	bench_noise_begin(s->plan->machine, s->child, &noise);
+	t = run_round(s, row, row->count);
+	if (t < 0)
+		return false;
+	bench_noise_add(s->plan->machine, s->child, &noise, &row->others,
+	                &row->capacity);
+	t = t > 0 ? t : 1;
+	round_figures(s, row, row->count, t, &row->mains[row->rounds],
+	              &row->p99s[row->rounds]);
+	row->rounds++;
+	row->count = next_count(row, row->count,
+	                        bench_round_seconds(s->plan) * 1e9 / (double)t);
 	return true;
+}
+
+void bench_finish_row(const struct bench_machine *m, struct bench_row *row)
+{
+	double sorted[BENCH_MAX_ROUNDS], p99s[BENCH_MAX_ROUNDS];
+	size_t n = (size_t)row->rounds;
+
+	if (n == 0)
+		return;
+	memcpy(sorted, row->mains, n * sizeof(sorted[0]));
+	memcpy(p99s, row->p99s, n * sizeof(p99s[0]));
+	if (row->kind == BENCH_STREAM) {
+		row->mb_s = bench_quantile(sorted, n, 0.5);
+		row->msgs_s = row->mb_s * 1e6 / (double)row->size;
+		row->spread = bench_spread(row->mains, row->rounds, row->mb_s);
+	} else {
+		row->median_us = bench_quantile(sorted, n, 0.5);
+		row->p99_us = bench_quantile(p99s, n, 0.5);
+		row->spread =
+			bench_spread(row->mains, row->rounds, row->median_us);
+	}
+	row->noise = bench_noise_share(m, row->others, row->capacity);
+	row->measured = true;
 }
