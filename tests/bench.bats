@@ -112,7 +112,7 @@ PY
 
 @test "--json is one object with every row of SPEC §4.7, numbers in every field" {
 	run --separate-stderr private_ipc timeout 60 \
-		bench --quick --time 2 --sizes 64,64K --json
+		bench --quick --time 2 --rounds 2 --sizes 64,64K --json
 	assert_success
 	printf '%s\n' "$output" >out.json
 	run check_json out.json 64,65536 64
@@ -122,7 +122,7 @@ PY
 
 @test "--sizes and --rtt-size change the rows; the JSON follows" {
 	run --separate-stderr private_ipc timeout 60 \
-		bench --quick --time 1 --sizes 4K,100,4K --rtt-size 1K --json
+		bench --time 1 --rounds 1 --sizes 4K,100,4K --rtt-size 1K --json
 	assert_success
 	printf '%s\n' "$output" >out.json
 	run check_json out.json 100,4096 1024
@@ -131,7 +131,7 @@ PY
 }
 
 @test "--csv starts with its header, one line per measured row" {
-	run --separate-stderr timeout 60 bench --quick --time 1 --sizes 64 --csv
+	run --separate-stderr timeout 60 bench --time 1 --rounds 1 --sizes 64 --csv
 	assert_success
 	assert_line --index 0 'mechanism,kind,size,mb_s,msgs_s,median_us,p99_us,rounds,spread_pct,others_pct,memcpy_ratio,reference,ratio'
 	# memcpy twice (64 B, 64 MiB), 4 more streams, 8 round trips.
@@ -146,7 +146,7 @@ PY
 
 @test "--plot writes a well-formed SVG with axes, legend and the memcpy line" {
 	run --separate-stderr timeout 60 \
-		bench --quick --time 1 --sizes 64,4K --plot chart.svg
+		bench --time 1 --rounds 1 --sizes 64,4K --plot chart.svg
 	assert_success
 	run xmllint --noout chart.svg
 	assert_success
