@@ -92,22 +92,23 @@ static const char *si_text(double v, char *buf, size_t len)
 	return buf;
 }
 
+/* Digits after the point for about 2 significant digits: 0.0042, 0.93, 36. */
+static int ratio_digits(double x)
+{
+	return x < 0.00995  ? 4
+	       : x < 0.0995 ? 3
+	       : x < 9.995  ? 2
+	       : x < 99.95  ? 1
+	                    : 0;
+}
+
 static const char *ratio_text(double x, const char *name, char *buf, size_t len)
 {
 	if (isnan(x))
 		snprintf(buf, len, "%s", "");
-	else if (name)
-		snprintf(buf, len, "%.*f %s",
-		         x < 9.995   ? 2
-		         : x < 99.95 ? 1
-		                     : 0,
-		         x, name);
 	else
-		snprintf(buf, len, "%.*f",
-		         x < 9.995   ? 2
-		         : x < 99.95 ? 1
-		                     : 0,
-		         x);
+		snprintf(buf, len, "%.*f%s%s", ratio_digits(x), x,
+		         name ? " " : "", name ? name : "");
 	return buf;
 }
 
