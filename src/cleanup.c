@@ -19,7 +19,14 @@
 
 #define CLEANUP_MAX 16
 
-enum cleanup_kind { CLEAN_PATH, CLEAN_SHM, CLEAN_SHMDT, CLEAN_MSQ, CLEAN_SEM };
+enum cleanup_kind {
+	CLEAN_PATH,
+	CLEAN_DIR,
+	CLEAN_SHM,
+	CLEAN_SHMDT,
+	CLEAN_MSQ,
+	CLEAN_SEM
+};
 
 struct cleanup_entry {
 	enum cleanup_kind kind;
@@ -57,6 +64,15 @@ void cleanup_path(const char *path)
 		e.ino = st.st_ino;
 	}
 	add(e);
+}
+
+void cleanup_dir(const char *path)
+{
+	char *copy = strdup(path);
+
+	if (!copy)
+		die("out of memory");
+	add((struct cleanup_entry){ .kind = CLEAN_DIR, .path = copy });
 }
 
 void cleanup_shm(int shmid)
@@ -122,6 +138,9 @@ static void remove_one(const struct cleanup_entry *e)
 	case CLEAN_PATH:
 		rc = unlink_if_ours(e);
 		break;
+	case CLEAN_DIR:
+		rc = rmdir(e->path);
+		break;
 	case CLEAN_SHM:
 		rc = sys_shmctl(e->id, IPC_RMID, NULL);
 		break;
@@ -140,14 +159,24 @@ static void remove_one(const struct cleanup_entry *e)
 		warning_errno("cleanup");
 }
 
-void cleanup_run(void)
+size_t cleanup_mark(void)
+{
+	return entry_count;
+}
+
+void cleanup_unwind(size_t mark)
 {
 	if (getpid() != owner_pid)
 		return;
-	while (entry_count > 0) {
+	while (entry_count > mark) {
 		struct cleanup_entry *e = &entries[--entry_count];
 
 		remove_one(e);
 		free(e->path);
 	}
+}
+
+void cleanup_run(void)
+{
+	cleanup_unwind(0);
 }
