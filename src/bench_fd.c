@@ -35,7 +35,7 @@ static struct fd_chan *fd_chan_new(void)
 	return c;
 }
 
-static void *pipe_open(const struct bench_params *p)
+static void *pipe_chan_open(const struct bench_params *p)
 {
 	struct fd_chan *c = fd_chan_new();
 
@@ -105,7 +105,7 @@ static void open_fifo(const char *path, int fds[2])
 		die_errno("fcntl %s", path);
 }
 
-static void *fifo_open(const struct bench_params *p)
+static void *fifo_chan_open(const struct bench_params *p)
 {
 	struct fd_chan *c = fd_chan_new();
 	const char *tmp = getenv("TMPDIR");
@@ -171,7 +171,7 @@ const struct bench_mech bench_pipe = {
 	.kinds = BENCH_KIND_STREAM | BENCH_KIND_RTT,
 	.stream_ref = "raw-pipe",
 	.rtt_ref = "raw-pipe",
-	.open = pipe_open,
+	.open = pipe_chan_open,
 	.attach = fd_attach,
 	.send = io_send,
 	.recv = io_recv,
@@ -184,7 +184,7 @@ const struct bench_mech bench_fifo = {
 	.kinds = BENCH_KIND_STREAM | BENCH_KIND_RTT,
 	.stream_ref = "raw-pipe",
 	.rtt_ref = "raw-pipe",
-	.open = fifo_open,
+	.open = fifo_chan_open,
 	.attach = fd_attach,
 	.send = io_send,
 	.recv = io_recv,
@@ -196,7 +196,7 @@ const struct bench_mech bench_raw_pipe = {
 	.summary = "reference: plain read(2)/write(2) loops on a pipe",
 	.kinds = BENCH_KIND_STREAM | BENCH_KIND_RTT,
 	.rtt_ref = "futex-floor",
-	.open = pipe_open,
+	.open = pipe_chan_open,
 	.attach = fd_attach,
 	.send = raw_send,
 	.recv = raw_recv,
