@@ -9,8 +9,11 @@ setup() {
 
 teardown() {
 	exec 5>&-
-	pkill -CONT -f -- "$KEY" 2>/dev/null || true
-	pkill -KILL -f -- "$KEY" 2>/dev/null || true
+	# An empty pattern would match every process.
+	if [[ -n ${KEY:-} ]]; then
+		pkill -CONT -f -- "$KEY" 2>/dev/null || true
+		pkill -KILL -f -- "$KEY" 2>/dev/null || true
+	fi
 	common_teardown
 }
 

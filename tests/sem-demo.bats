@@ -11,7 +11,10 @@ setup() {
 }
 
 teardown() {
-	pkill -KILL -f -- "$KEY" 2>/dev/null || true
+	# An empty pattern would match every process.
+	if [[ -n ${KEY:-} ]]; then
+		pkill -KILL -f -- "$KEY" 2>/dev/null || true
+	fi
 	common_teardown
 }
 
