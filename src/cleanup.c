@@ -139,7 +139,6 @@ static void remove_one(const struct cleanup_entry *e)
 		rc = unlink_if_ours(e);
 		break;
 	case CLEAN_DIR:
-		/* Only an empty directory goes: what is in it was not ours. */
 		rc = rmdir(e->path);
 		break;
 	case CLEAN_SHM:
@@ -156,19 +155,28 @@ static void remove_one(const struct cleanup_entry *e)
 		break;
 	}
 	/* Someone else (ipcrm, a peer) may have removed it first: fine. */
-	if (rc == -1 && errno != ENOENT && errno != EINVAL && errno != EIDRM &&
-	    errno != ENOTEMPTY)
+	if (rc == -1 && errno != ENOENT && errno != EINVAL && errno != EIDRM)
 		warning_errno("cleanup");
 }
 
-void cleanup_run(void)
+size_t cleanup_mark(void)
+{
+	return entry_count;
+}
+
+void cleanup_unwind(size_t mark)
 {
 	if (getpid() != owner_pid)
 		return;
-	while (entry_count > 0) {
+	while (entry_count > mark) {
 		struct cleanup_entry *e = &entries[--entry_count];
 
 		remove_one(e);
 		free(e->path);
 	}
+}
+
+void cleanup_run(void)
+{
+	cleanup_unwind(0);
 }

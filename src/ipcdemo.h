@@ -196,7 +196,7 @@ const char *describe_wait_status(int status, char *buf, size_t size);
  * and only in the process that registered them, never in a child.
  */
 void cleanup_path(const char *path);
-/* rmdir at exit, if it is empty by then. */
+/* An empty directory, removed with rmdir(2) once what is in it has gone. */
 void cleanup_dir(const char *path);
 void cleanup_shm(int shmid);
 void cleanup_shm_detach(const void *addr);
@@ -205,6 +205,13 @@ void cleanup_sem(int semid);
 /* Forgets a registered path, e.g. for --keep; returns false if unknown. */
 bool cleanup_forget_path(const char *path);
 void cleanup_run(void);
+/*
+ * For a process that makes and removes objects one batch at a time
+ * (bench): cleanup_unwind(cleanup_mark()) taken before a batch removes,
+ * now and in reverse order, exactly what was registered since.
+ */
+size_t cleanup_mark(void);
+void cleanup_unwind(size_t mark);
 
 /* ---- trace.c: --trace, and the wrappers it sees through ---- */
 

@@ -122,10 +122,15 @@ static int put_flags(char *buf, const struct flag_name *names, int flags)
 const char *tr_ipc_flags(int flags)
 {
 	static const struct flag_name names[] = {
-		{ IPC_CREAT, "IPC_CREAT" },   { IPC_EXCL, "IPC_EXCL" },
-		{ IPC_NOWAIT, "IPC_NOWAIT" }, { MSG_NOERROR, "MSG_NOERROR" },
-		{ MSG_EXCEPT, "MSG_EXCEPT" }, { SHM_RDONLY, "SHM_RDONLY" },
-		{ SHM_RND, "SHM_RND" },       { 0, NULL },
+		{ IPC_CREAT, "IPC_CREAT" },
+		{ IPC_EXCL, "IPC_EXCL" },
+		{ IPC_NOWAIT, "IPC_NOWAIT" },
+		{ MSG_NOERROR, "MSG_NOERROR" },
+		{ MSG_EXCEPT, "MSG_EXCEPT" },
+		{ SHM_RDONLY, "SHM_RDONLY" },
+		{ SHM_RND, "SHM_RND" },
+		{ MSG_COPY, "MSG_COPY" },
+		{ 0, NULL },
 	};
 	char *buf = tr_buf();
 	int rest;
