@@ -33,6 +33,7 @@ static const char usage[] =
 
 #define STEP_TIMEOUT_MS 15000
 #define MAX_SIDES 4
+#define MAX_KEYS 8
 #define TOUR_KEY_BASE 0x7d000000u
 #define SYSVIPC_DIR "/proc/sysvipc"
 
@@ -54,8 +55,9 @@ struct side {
 };
 
 struct tour {
-	char dir[64];  /* scratch directory, also our cwd */
-	key_t keys[8]; /* keys handed out, checked at the end */
+	char dir[64];         /* scratch directory, also our cwd */
+	key_t keys[MAX_KEYS]; /* keys handed out, checked at the end */
+	char key_text[MAX_KEYS][12];
 	size_t key_count;
 	unsigned failures;
 	unsigned step_number;
@@ -145,18 +147,24 @@ static struct side *spawn(struct tour *t, const char *label, const char *input,
 	return s;
 }
 
-/* Prints the next line of a side that poll says is readable. */
-static void take_line(struct side *s)
+/*
+ * Prints the lines of a side that poll says is readable: one read's
+ * worth, and every whole line that read brought in with it.
+ */
+static void take_lines(struct side *s)
 {
 	char *line;
-	ssize_t len = line_read(&s->out, &line);
+	ssize_t len;
 
-	if (len < 0) {
-		s->eof = true;
-		return;
-	}
-	printf("    %-11s| %s\n", s->label, line);
-	append_log(s, line, (size_t)len);
+	do {
+		len = line_read(&s->out, &line);
+		if (len < 0) {
+			s->eof = true;
+			return;
+		}
+		printf("    %-11s| %s\n", s->label, line);
+		append_log(s, line, (size_t)len);
+	} while (line_reader_has_line(&s->out));
 }
 
 /*
@@ -197,19 +205,34 @@ static bool pump(struct tour *t, const struct side *waiter, const char *want)
 			die_errno("poll");
 		for (nfds_t i = 0; i < n; i++)
 			if (fds[i].revents)
-				take_line(open[i]);
+				take_lines(open[i]);
 	}
 }
 
-/* Reaps every side (killing those still running after a failure). */
-static void finish_sides(struct tour *t, bool kill_them)
+/*
+ * SIGTERM first, so the side removes its objects as it leaves; SIGKILL
+ * if it has not gone two seconds later.  Returns true once reaped.
+ */
+static bool stop_side(struct side *s)
+{
+	sys_kill(s->pid, SIGTERM);
+	for (int tries = 0; tries < 40; tries++) {
+		if (sys_waitpid(s->pid, &s->status, WNOHANG) == s->pid)
+			return true;
+		sleep_seconds(0.05);
+	}
+	sys_kill(s->pid, SIGKILL);
+	return false;
+}
+
+/* Reaps every side (stopping those still running after a failure). */
+static void finish_sides(struct tour *t, bool stop_them)
 {
 	for (size_t i = 0; i < t->side_count; i++) {
 		struct side *s = &t->sides[i];
 
-		if (kill_them)
-			sys_kill(s->pid, SIGKILL);
-		s->status = xreap(s->pid);
+		if (!stop_them || !stop_side(s))
+			s->status = xreap(s->pid);
 		sys_close(s->out.fd);
 		line_reader_free(&s->out);
 	}
@@ -343,6 +366,96 @@ static void step_signal(struct tour *t)
 	run_solo(t, merge_args, "3 sent, 1 received");
 }
 
+/* True if some System V object of the kind in NAME has this key. */
+static bool key_in_use(const char *name, key_t key)
+{
+	char path[64], line[512];
+	bool used = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", SYSVIPC_DIR, name);
+	f = fopen(path, "r");
+	if (!f)
+		die_errno("open %s", path);
+	while (!used && fgets(line, sizeof(line), f))
+		used = (key_t)strtol(line, NULL, 10) == key;
+	fclose(f);
+	return used;
+}
+
+/*
+ * A key of the tour's own, "0x7dPPPPNN" from our PID and a counter, and
+ * not used by any object: a demo in another terminal, on ftok(".",
+ * 'z') or on a test's 0x7e key, is never touched.
+ */
+static const char *tour_key(struct tour *t)
+{
+	key_t key;
+
+	if (t->key_count == MAX_KEYS)
+		die("internal error: more than %d keys", MAX_KEYS);
+	do {
+		key = (key_t)(TOUR_KEY_BASE |
+		              ((uint32_t)getpid() & 0xffff) << 8 |
+		              (uint32_t)(random() & 0xff));
+	} while (key_in_use("shm", key) || key_in_use("msg", key) ||
+	         key_in_use("sem", key));
+	t->keys[t->key_count] = key;
+	snprintf(t->key_text[t->key_count], sizeof(t->key_text[0]), "%#x",
+	         (unsigned)key);
+	return t->key_text[t->key_count++];
+}
+
+static void step_msg(struct tour *t)
+{
+	char *key = (char *)tour_key(t);
+	char *server_args[] = { "msg-server", "-k", key, NULL };
+	char *client_args[] = { "msg-client",  "-k", key,      "-m",
+		                "hello queue", "-m", "second", NULL };
+	char *stop_args[] = { "msg-client", "-k", key, "--shutdown", NULL };
+	struct side *server, *client;
+	bool ran;
+
+	narrate(t, "System V message queue: one server, typed replies",
+	        "  The server makes a queue with msgget(2) and waits in\n"
+	        "  msgrcv(2) for type-888 requests; each carries the client's\n"
+	        "  PID, and the reply is typed with it, so clients never take\n"
+	        "  each other's replies.\n");
+	server = spawn(t, "msg-server", NULL, server_args);
+	ran = pump(t, server, "ready:");
+	if (ran) {
+		client = spawn(t, "msg-client", NULL, client_args);
+		ran = pump(t, client, ": second");
+	}
+	if (ran) {
+		spawn(t, "shutdown", NULL, stop_args);
+		ran = pump(t, NULL, NULL);
+	}
+	end_step(t, ran);
+	check_said(t, server, "received from");
+	forget_sides(t);
+}
+
+static void step_sem(struct tour *t)
+{
+	char *key = (char *)tour_key(t);
+	char *order_args[] = { "sem-demo", "order", "--delay", "0.2",
+		               "-k",       key,     NULL };
+	char *mutex_args[] = { "sem-demo", "mutex", "-p", "2", "-n",
+		               "20000",    "-k",    key,  NULL };
+	char *undo_args[] = { "sem-demo", "undo", "--timeout", "2",
+		              "-k",       key,    NULL };
+
+	narrate(t, "System V semaphores: order, mutual exclusion, SEM_UNDO",
+	        "  A semaphore at 0 makes the parent wait (P) until its child\n"
+	        "  posts (V); at 1 it is a lock around a shared counter; and\n"
+	        "  SEM_UNDO has the kernel give back what a killed process\n"
+	        "  held.\n");
+	run_solo(t, order_args, "so it runs second");
+	run_solo(t, mutex_args, "exact");
+	run_solo(t, undo_args, "the kernel undid");
+}
+
 /* ---- set-up and the closing check ---- */
 
 /* Objects in /proc/sysvipc/NAME, and whether any has one of our keys. */
@@ -409,9 +522,7 @@ static void wait_for_enter(const struct opts *o)
 int tour_main(int argc, char **argv)
 {
 	static void (*const steps[])(struct tour *) = {
-		step_pipe,
-		step_fifo,
-		step_signal,
+		step_pipe, step_fifo, step_msg, step_sem, step_signal,
 	};
 	struct opts o = { 0 };
 	struct tour t = { .key_count = 0 };
@@ -422,6 +533,7 @@ int tour_main(int argc, char **argv)
 	/* The children trace too when we do. */
 	if (trace_enabled)
 		setenv("IPCDEMO_TRACE", "1", 1);
+	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
 	make_scratch_dir(&t);
 	show_objects(&t, "before", before, &ours_left);
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {

@@ -158,6 +158,11 @@ void line_reader_watch(struct line_reader *lr, int fd);
  */
 ssize_t line_read(struct line_reader *lr, char **line);
 void line_reader_free(struct line_reader *lr);
+/*
+ * True if a whole line is already buffered, so line_read() will not
+ * read: a caller that polls the descriptor must take those lines first.
+ */
+bool line_reader_has_line(const struct line_reader *lr);
 
 /* Prints "input> " when stdin is a terminal (SPEC §3). */
 void prompt_if_tty(void);
