@@ -113,9 +113,9 @@ static noreturn void server_gone(struct client *cl, int rc)
 
 	if (rc == SHM_PEER_LEFT)
 		die("server %d has shut down", (int)pid);
-	die("server %d died (%s); its segment stays until 'ipcrm -m %d' or "
+	die("server %d died (%s); what it left stays until '%s' or "
 	    "'shm-server --force'",
-	    (int)pid, cl->ch.why, cl->seg.shmid);
+	    (int)pid, cl->ch.why, shm_segment_removal(&cl->seg));
 }
 
 /* Claims the slot; waits a little if its holder is dead. */
@@ -229,7 +229,8 @@ static int run(const struct opts *o)
 	printf("connected as client %d\n", (int)getpid());
 	if (o->message_count) {
 		for (size_t i = 0; i < o->message_count; i++)
-			if (!exchange(&cl, o->messages[i],
+			if (is_quit_line(o->messages[i]) ||
+			    !exchange(&cl, o->messages[i],
 			              strlen(o->messages[i])))
 				break;
 	} else {

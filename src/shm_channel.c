@@ -2,9 +2,10 @@
  * shm_channel.c - the shared-memory channel of shm_channel.h.
  *
  * Two rules make it safe against lost wake-ups.  A side that is about
- * to sleep stores sleeping = 1, then (after a full fence) looks at the
- * rings once more; a side that has changed a ring (after a full fence)
- * looks at the peer's sleeping word and wakes it only if it is set.
+ * to sleep stores what it waits for (WAIT_DATA, WAIT_SPACE, WAIT_PEER)
+ * in its sleeping word, then (after a full fence) looks at the rings
+ * once more; a side that has changed a ring (after a full fence) looks
+ * at the peer's sleeping word and wakes it only if it waits for that.
  * With the fences on both sides one of them always sees the other's
  * store (the store-buffering case of the C11 memory model), so either
  * the sleeper sees the data or the writer sees the sleeper.  And the
@@ -154,8 +155,9 @@ bool shm_chan_check(const void *base, size_t size, char *why, size_t len)
 	}
 	magic = read32(&h->magic);
 	if (magic != SHM_MAGIC) {
-		snprintf(why, len, "bad magic %#" PRIx32 " (expected %#x)",
-		         magic, SHM_MAGIC);
+		snprintf(why, len,
+		         "bad magic 0x%08" PRIx32 " (expected 0x%08x)", magic,
+		         SHM_MAGIC);
 		return false;
 	}
 	version = read16(&h->version);

@@ -136,6 +136,11 @@ static const char *removal_command(int shmid, int semid)
 	return cmd;
 }
 
+const char *shm_segment_removal(const struct shm_segment *seg)
+{
+	return removal_command(seg->shmid, seg->semid);
+}
+
 static void remove_stale(key_t key, int shmid, int semid)
 {
 	printf("reclaiming stale segment shmid %d (key %#x)\n", shmid,
@@ -261,14 +266,16 @@ void shm_segment_attach(struct shm_segment *seg, key_t key)
 	struct shmid_ds ds;
 
 	*seg = (struct shm_segment){ .key = key, .semid = -1 };
-	seg->shmid = sys_shmget(key, 0, 0);
+	/* Asking for read and write makes a stranger fail here, at once. */
+	seg->shmid = sys_shmget(key, 0, SHM_R | SHM_W);
 	if (seg->shmid == -1 && errno == ENOENT)
 		no_server(key);
 	if (seg->shmid == -1)
 		die_errno("cannot open the server's segment (key %#x)",
 		          (unsigned)key);
 	if (sys_shmctl(seg->shmid, IPC_STAT, &ds) == -1)
-		die_errno("shmctl(shmid=%d, IPC_STAT)", seg->shmid);
+		die_errno("cannot open the server's segment (key %#x)",
+		          (unsigned)key);
 	seg->size = ds.shm_segsz;
 	seg->base = sys_shmat(seg->shmid, NULL, 0);
 	if (seg->base == (void *)-1)

@@ -52,6 +52,9 @@ void shm_segment_attach(struct shm_segment *seg, key_t key);
 bool shm_segment_peer_check(struct shm_chan *ch, void *arg, char *why,
                             size_t len);
 
+/* "ipcrm -m ID" (with "-s ID" in sem mode): what removes seg's objects. */
+const char *shm_segment_removal(const struct shm_segment *seg);
+
 /* The shm_params for a channel over seg. */
 struct shm_params shm_segment_params(struct shm_segment *seg, long spin_us);
 
