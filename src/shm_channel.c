@@ -1,42 +1,31 @@
 /*
- * shm_channel.c - the shared-memory channel of shm_channel.h.
+ * shm_channel.c - the shared-memory channel of shm_channel.h: the
+ * header, connecting, and the two rings (waiting is in shm_wait.c).
  *
- * Two rules make it safe against lost wake-ups.  A side that is about
- * to sleep stores what it waits for (WAIT_DATA, WAIT_SPACE, WAIT_PEER)
- * in its sleeping word, then (after a full fence) looks at the rings
- * once more; a side that has changed a ring (after a full fence) looks
- * at the peer's sleeping word and wakes it only if it waits for that.
- * With the fences on both sides one of them always sees the other's
- * store (the store-buffering case of the C11 memory model), so either
- * the sleeper sees the data or the writer sees the sleeper.  And the
- * sleep itself cannot miss a wake-up that comes between the look and
- * the block: FUTEX_WAIT compares the word first, a semaphore counts,
- * and a blocked signal stays pending until sigtimedwait takes it.
+ * A ring is a byte array with two positions that only grow: head,
+ * written by the producer, and tail, by the consumer.  The producer
+ * writes a record (length, flags, bytes, padding to 8) at head % size
+ * and then publishes the new head; the consumer copies the record out
+ * and publishes the new tail, not after every record but when a
+ * quarter of the ring is free again or it is about to wait, so a
+ * stream of small messages does not make the producer miss its cache
+ * on every one.
  *
- * The second rule is STYLE §5: every position, length and flag the
- * peer wrote is loaded once into a local, checked against our private
- * copy of the truth, and only then used.
+ * STYLE §5: every position, length and flag the peer wrote is loaded
+ * once into a local, checked against our private copy of the truth
+ * (a head never goes back, is never more than a ring ahead, a record is
+ * never longer than what was written), and only then used.
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "ipcdemo.h"
-#include "shm_channel.h"
+#include "shm_wait.h"
 
 #define REC_MORE 0x1u /* another fragment of this message follows */
 #define REC_HDR 8u
-/* What a side sleeps for, in its "sleeping" word. */
-#define WAIT_DATA 0x1u  /* a record in the ring it reads */
-#define WAIT_SPACE 0x2u /* room in the ring it writes */
-#define WAIT_PEER 0x4u  /* a client (the server in accept) */
-#define WAIT_ANY (WAIT_DATA | WAIT_SPACE | WAIT_PEER)
-#define CHECK_INTERVAL_NS 1000000000L
-#define SPIN_CLOCK_EVERY 16 /* pauses between looks at the clock */
-#define SPIN_YIELD_EVERY 64 /* pauses between sched_yield() calls */
 
 /* A record in a ring: this header, then len bytes, padded to 8. */
 struct rec {
@@ -44,14 +33,10 @@ struct rec {
 	uint32_t flags;
 };
 
-static const struct timespec one_second = { .tv_sec = 1 };
-
 static const char *const ring_names[2] = {
 	[SHM_SERVER] = "server->client",
 	[SHM_CLIENT] = "client->server",
 };
-
-#define corrupt(...) die("corrupt header: " __VA_ARGS__)
 
 const char *shm_sync_name(enum shm_sync sync)
 {
@@ -86,21 +71,6 @@ static uint64_t pad8(uint64_t n)
 static uint32_t ring_size(size_t data_size)
 {
 	return (uint32_t)((data_size / 2) & ~(size_t)(SHM_LINE - 1));
-}
-
-static void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
-}
-
-static long elapsed_ns(const struct timespec *from, const struct timespec *to)
-{
-	return (long)(to->tv_sec - from->tv_sec) * 1000000000L +
-	       (to->tv_nsec - from->tv_nsec);
 }
 
 /* ---- the header ---- */
@@ -212,245 +182,34 @@ void shm_chan_open(struct shm_chan *ch, void *base, size_t size,
 	clock_gettime(CLOCK_MONOTONIC, &ch->last_check);
 }
 
-/* ---- waking and sleeping ---- */
-
-void shm_chan_block_signals(void)
-{
-	static const int sigs[] = { SHM_SIG_TO_SERVER, SHM_SIG_TO_CLIENT };
-
-	block_signals(NULL, sigs, sizeof(sigs) / sizeof(sigs[0]));
-}
-
-void shm_chan_wake_peer(struct shm_chan *ch)
-{
-	struct sembuf up = { .sem_num = (unsigned short)!ch->role,
-		             .sem_op = 1 };
-
-	switch (ch->p.sync) {
-	case SHM_SYNC_FUTEX:
-		atomic_fetch_add(&ch->me->wake, 1);
-		sys_futex_wake(&ch->me->wake, 1);
-		break;
-	case SHM_SYNC_SEM:
-		/* A removed set means the server is gone: the wait says so. */
-		sys_semop(ch->p.semid, &up, 1);
-		break;
-	case SHM_SYNC_SIGNAL:
-		if (ch->peer_pid > 0)
-			sys_kill(ch->peer_pid, ch->role == SHM_SERVER
-			                               ? SHM_SIG_TO_CLIENT
-			                               : SHM_SIG_TO_SERVER);
-		break;
-	}
-}
-
-/*
- * After changing a ring or the flags: wake the peer if it sleeps for
- * what we did (want: the WAIT_* bits it may have set).  A peer waiting
- * for data is not woken because we made space, and the other way round.
- * The compare-exchange clears its word only if we are the one who will
- * wake it; otherwise a later change could find it cleared and not wake.
- */
-static void notify(struct shm_chan *ch, uint32_t want)
-{
-	uint32_t s;
-
-	atomic_thread_fence(memory_order_seq_cst);
-	s = atomic_load_explicit(&ch->peer->sleeping, memory_order_relaxed);
-	while (s & want)
-		if (atomic_compare_exchange_weak(&ch->peer->sleeping, &s, 0)) {
-			shm_chan_wake_peer(ch);
-			break;
-		}
-}
-
-/*
- * One bounded sleep (a second at most).  A timeout, a spurious wake-up
- * or EINTR all just return: the caller looks at the rings again.
- */
-static int sleep_once(struct shm_chan *ch, uint32_t bell)
-{
-	struct sembuf down = { .sem_num = (unsigned short)ch->role,
-		               .sem_op = -1 };
-	sigset_t set;
-
-	switch (ch->p.sync) {
-	case SHM_SYNC_FUTEX:
-		sys_futex_wait(&ch->peer->wake, bell, &one_second);
-		break;
-	case SHM_SYNC_SEM:
-		if (sys_semtimedop(ch->p.semid, &down, 1, &one_second) == 0 ||
-		    errno == EAGAIN || errno == EINTR)
-			break;
-		if (ch->role == SHM_SERVER ||
-		    (errno != EIDRM && errno != EINVAL))
-			die_errno("semtimedop(semid=%d)", ch->p.semid);
-		snprintf(ch->why, sizeof(ch->why),
-		         "its semaphore set %d was removed", ch->p.semid);
-		return SHM_PEER_DIED;
-	case SHM_SYNC_SIGNAL:
-		sigemptyset(&set);
-		sigaddset(&set, ch->role == SHM_SERVER ? SHM_SIG_TO_SERVER
-		                                       : SHM_SIG_TO_CLIENT);
-		sys_sigtimedwait(&set, NULL, &one_second);
-		break;
-	}
-	return SHM_OK;
-}
-
-/* The goodbye flags the peer has set, checked. */
-static uint32_t peer_flags(struct shm_chan *ch)
-{
-	uint32_t f =
-		atomic_load_explicit(&ch->hdr->flags, memory_order_acquire);
-
-	if (f & ~SHM_F_ALL)
-		corrupt("unknown flags %#" PRIx32, f);
-	return ch->role == SHM_SERVER
-	               ? f & (SHM_F_CLIENT_LEFT | SHM_F_CLIENT_QUIT)
-	               : f & SHM_F_SERVER_GONE;
-}
-
-static bool pid_gone(pid_t pid)
-{
-	return sys_kill(pid, 0) == -1 && errno == ESRCH;
-}
-
-/* The header is still ours and still says what it said at the start. */
-static void check_header(struct shm_chan *ch)
-{
-	char why[128];
-
-	if (!shm_chan_check(ch->hdr, ch->size, why, sizeof(why)))
-		corrupt("%s", why);
-	if (read32(&ch->hdr->sync_mode) != ch->p.sync)
-		corrupt("sync mode changed to %" PRIu32,
-		        read32(&ch->hdr->sync_mode));
-}
-
-/* About once a second: the header, and whether the peer still lives. */
-static int periodic(struct shm_chan *ch, bool now)
-{
-	struct timespec t;
-
-	check_header(ch);
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	if (!now && elapsed_ns(&ch->last_check, &t) < CHECK_INTERVAL_NS)
-		return SHM_OK;
-	ch->last_check = t;
-	if (ch->peer_pid <= 0)
-		return SHM_OK;
-	if (pid_gone(ch->peer_pid)) {
-		snprintf(ch->why, sizeof(ch->why),
-		         "process %d no longer exists", (int)ch->peer_pid);
-		return SHM_PEER_DIED;
-	}
-	if (ch->p.peer_check && !ch->p.peer_check(ch, ch->p.peer_check_arg,
-	                                          ch->why, sizeof(ch->why)))
-		return SHM_PEER_DIED;
-	return SHM_OK;
-}
-
-int shm_chan_check_peer(struct shm_chan *ch)
-{
-	uint32_t f = peer_flags(ch);
-
-	if (f) {
-		ch->peer_flags = f;
-		return SHM_PEER_LEFT;
-	}
-	return periodic(ch, true);
-}
-
-typedef bool (*ready_fn)(struct shm_chan *ch, uint64_t arg);
-
-/*
- * Spinning pays only while the peer runs on another CPU.  When both
- * share one (the scheduler likes to put a woken task next to its
- * waker), it would just burn the peer's time, so every few
- * microseconds the spinner yields the CPU.
- */
-static bool spin_until(struct shm_chan *ch, ready_fn ready, uint64_t arg)
-{
-	struct timespec start, t;
-
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (unsigned i = 1;; i++) {
-		if (ready(ch, arg))
-			return true;
-		cpu_relax();
-		if (i % SPIN_CLOCK_EVERY)
-			continue;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (elapsed_ns(&start, &t) >= ch->p.spin_us * 1000L)
-			return false;
-		if (i % SPIN_YIELD_EVERY == 0)
-			sched_yield();
-	}
-}
-
-/*
- * Waits until ready(ch, arg) is true, telling the peer that it sleeps
- * for what (WAIT_*).  Returns SHM_OK, or why it gave
- * up: a stop signal, the peer's goodbye, the peer's death.
- */
-static int wait_for(struct shm_chan *ch, ready_fn ready, uint64_t arg,
-                    uint32_t what)
-{
-	if (ready(ch, arg))
-		return SHM_OK;
-	if (ch->p.sync == SHM_SYNC_FUTEX && ch->p.spin_us > 0 &&
-	    spin_until(ch, ready, arg))
-		return SHM_OK;
-	for (;;) {
-		uint32_t bell = atomic_load(&ch->peer->wake);
-		uint32_t flags;
-		int rc;
-
-		atomic_store(&ch->me->sleeping, what);
-		atomic_thread_fence(memory_order_seq_cst);
-		/* Flags first: the peer sets them after its last data. */
-		flags = peer_flags(ch);
-		if (ready(ch, arg) || flags || stop_signal()) {
-			atomic_store(&ch->me->sleeping, 0);
-			if (ready(ch, arg))
-				return SHM_OK;
-			if (stop_signal())
-				return SHM_STOPPED;
-			ch->peer_flags = flags;
-			return SHM_PEER_LEFT;
-		}
-		rc = sleep_once(ch, bell);
-		atomic_store(&ch->me->sleeping, 0);
-		if (rc == SHM_OK)
-			rc = periodic(ch, false);
-		if (rc != SHM_OK && !ready(ch, arg))
-			return rc;
-	}
-}
-
 /* ---- connecting ---- */
+
+/* A new conversation: both rings start empty, at position 0. */
+static void forget_positions(struct shm_chan *ch)
+{
+	ch->tx_head = ch->tx_tail_seen = 0;
+	ch->rx_tail = ch->rx_head_seen = ch->rx_tail_shown = 0;
+}
 
 static bool client_claimed(struct shm_chan *ch, uint64_t unused)
 {
 	(void)unused;
-	return atomic_load_explicit(&ch->hdr->client_pid,
-	                            memory_order_acquire) != 0;
+	return atomic_load(&ch->hdr->client_pid) != 0;
 }
 
 int shm_chan_accept(struct shm_chan *ch)
 {
 	int32_t pid;
-	int rc = wait_for(ch, client_claimed, 0, WAIT_PEER);
+	int rc = shm_wait_for(ch, client_claimed, 0, WAIT_PEER);
 
 	if (rc != SHM_OK)
 		return rc;
 	pid = atomic_load_explicit(&ch->hdr->client_pid, memory_order_acquire);
 	if (pid <= 0 || pid == getpid())
-		corrupt("client PID %" PRId32, pid);
+		shm_corrupt("client PID %" PRId32, pid);
 	ch->peer_pid = pid;
 	ch->peer_flags = 0;
-	ch->tx_head = ch->tx_tail_seen = ch->rx_tail = ch->rx_head_seen = 0;
+	forget_positions(ch);
 	clock_gettime(CLOCK_MONOTONIC, &ch->last_check);
 	return SHM_OK;
 }
@@ -464,8 +223,8 @@ int shm_chan_connect(struct shm_chan *ch, pid_t *holder)
 		*holder = expected;
 		return SHM_BUSY;
 	}
-	ch->tx_head = ch->tx_tail_seen = ch->rx_tail = ch->rx_head_seen = 0;
-	notify(ch, WAIT_ANY);
+	forget_positions(ch);
+	shm_notify(ch, WAIT_ANY);
 	return SHM_OK;
 }
 
@@ -480,7 +239,7 @@ void shm_chan_reset(struct shm_chan *ch)
 	atomic_store(&h->side[SHM_CLIENT].sleeping, 0);
 	atomic_fetch_and(&h->flags, ~(SHM_F_CLIENT_LEFT | SHM_F_CLIENT_QUIT));
 	atomic_fetch_add(&h->session, 1);
-	ch->tx_head = ch->tx_tail_seen = ch->rx_tail = ch->rx_head_seen = 0;
+	forget_positions(ch);
 	ch->peer_pid = 0;
 	ch->peer_flags = 0;
 	/* Last, with release: the next client sees empty rings. */
@@ -489,8 +248,8 @@ void shm_chan_reset(struct shm_chan *ch)
 
 void shm_chan_leave(struct shm_chan *ch, uint32_t flags)
 {
-	atomic_fetch_or_explicit(&ch->hdr->flags, flags, memory_order_release);
-	notify(ch, WAIT_ANY);
+	atomic_fetch_or(&ch->hdr->flags, flags);
+	shm_notify(ch, WAIT_ANY);
 }
 
 /* ---- sending ---- */
@@ -510,12 +269,12 @@ static bool space_ready(struct shm_chan *ch, uint64_t need)
 
 	if (ch->tx.size - (ch->tx_head - ch->tx_tail_seen) >= need)
 		return true;
-	tail = atomic_load_explicit(&ch->peer->tail, memory_order_acquire);
+	tail = atomic_load(&ch->peer->tail);
 	if (tail < ch->tx_tail_seen || tail > ch->tx_head)
-		corrupt("%s read position moved from %" PRIu64 " to %" PRIu64
-		        " (written: %" PRIu64 ")",
-		        ring_names[ch->role], ch->tx_tail_seen, tail,
-		        ch->tx_head);
+		shm_corrupt("%s read position moved from %" PRIu64
+		            " to %" PRIu64 " (written: %" PRIu64 ")",
+		            ring_names[ch->role], ch->tx_tail_seen, tail,
+		            ch->tx_head);
 	ch->tx_tail_seen = tail;
 	return ch->tx.size - (ch->tx_head - tail) >= need;
 }
@@ -549,17 +308,16 @@ int shm_chan_send(struct shm_chan *ch, const void *buf, size_t len)
 	do {
 		uint32_t n = len < max ? (uint32_t)len : max;
 		struct rec rec = { .len = n, .flags = len > n ? REC_MORE : 0 };
-		int rc = wait_for(ch, space_ready, REC_HDR + pad8(n),
-		                  WAIT_SPACE);
+		int rc = shm_wait_for(ch, space_ready, REC_HDR + pad8(n),
+		                      WAIT_SPACE);
 
 		if (rc != SHM_OK)
 			return rc;
 		ring_put(&ch->tx, ch->tx_head, &rec, sizeof(rec));
 		ring_put(&ch->tx, ch->tx_head + REC_HDR, p, n);
 		ch->tx_head += REC_HDR + pad8(n);
-		atomic_store_explicit(&ch->me->head, ch->tx_head,
-		                      memory_order_release);
-		notify(ch, WAIT_DATA);
+		atomic_store(&ch->me->head, ch->tx_head);
+		shm_notify(ch, WAIT_DATA);
 		p += n;
 		len -= n;
 	} while (len > 0);
@@ -576,15 +334,16 @@ static bool data_ready(struct shm_chan *ch, uint64_t unused)
 	(void)unused;
 	if (ch->rx_head_seen != ch->rx_tail)
 		return true;
-	head = atomic_load_explicit(&ch->peer->head, memory_order_acquire);
+	head = atomic_load(&ch->peer->head);
 	if (head < ch->rx_head_seen)
-		corrupt("%s write position went back from %" PRIu64
-		        " to %" PRIu64,
-		        ring_names[!ch->role], ch->rx_head_seen, head);
+		shm_corrupt("%s write position went back from %" PRIu64
+		            " to %" PRIu64,
+		            ring_names[!ch->role], ch->rx_head_seen, head);
 	if (head - ch->rx_tail > ch->rx.size || head % 8)
-		corrupt("%s write position %" PRIu64 " is impossible (read "
-		        "position %" PRIu64 ", ring of %" PRIu32 " bytes)",
-		        ring_names[!ch->role], head, ch->rx_tail, ch->rx.size);
+		shm_corrupt("%s write position %" PRIu64 " is impossible (read "
+		            "position %" PRIu64 ", ring of %" PRIu32 " bytes)",
+		            ring_names[!ch->role], head, ch->rx_tail,
+		            ch->rx.size);
 	ch->rx_head_seen = head;
 	return head != ch->rx_tail;
 }
@@ -608,6 +367,19 @@ static void msg_reserve(struct shm_msg *msg, size_t need)
 	msg->cap = cap;
 }
 
+/*
+ * Publishes how far we have read, so the producer may reuse the space,
+ * and wakes it if it waits for that.
+ */
+static void show_tail(struct shm_chan *ch)
+{
+	if (ch->rx_tail_shown == ch->rx_tail)
+		return;
+	ch->rx_tail_shown = ch->rx_tail;
+	atomic_store(&ch->me->tail, ch->rx_tail);
+	shm_notify(ch, WAIT_SPACE);
+}
+
 /* Takes the next record off the ring; returns its flags. */
 static uint32_t take_record(struct shm_chan *ch, struct shm_msg *msg)
 {
@@ -616,23 +388,24 @@ static uint32_t take_record(struct shm_chan *ch, struct shm_msg *msg)
 
 	ring_get(&ch->rx, ch->rx_tail, &rec, sizeof(rec));
 	if (rec.flags & ~REC_MORE)
-		corrupt("%s record at %" PRIu64 " has unknown flags %#" PRIx32,
-		        ring_names[!ch->role], ch->rx_tail, rec.flags);
+		shm_corrupt("%s record at %" PRIu64
+		            " has unknown flags %#" PRIx32,
+		            ring_names[!ch->role], ch->rx_tail, rec.flags);
 	if (REC_HDR + pad8(rec.len) > avail)
-		corrupt("%s record at %" PRIu64 " says %" PRIu32
-		        " bytes, only %" PRIu64 " were written",
-		        ring_names[!ch->role], ch->rx_tail, rec.len,
-		        avail - REC_HDR);
+		shm_corrupt("%s record at %" PRIu64 " says %" PRIu32
+		            " bytes, only %" PRIu64 " were written",
+		            ring_names[!ch->role], ch->rx_tail, rec.len,
+		            avail - REC_HDR);
 	if (rec.len > SHM_MSG_MAX - msg->len)
-		corrupt("%s message longer than %u bytes",
-		        ring_names[!ch->role], SHM_MSG_MAX);
+		shm_corrupt("%s message longer than %u bytes",
+		            ring_names[!ch->role], SHM_MSG_MAX);
 	msg_reserve(msg, msg->len + rec.len + 1);
 	ring_get(&ch->rx, ch->rx_tail + REC_HDR, msg->data + msg->len, rec.len);
 	msg->len += rec.len;
 	msg->data[msg->len] = '\0';
 	ch->rx_tail += REC_HDR + pad8(rec.len);
-	atomic_store_explicit(&ch->me->tail, ch->rx_tail, memory_order_release);
-	notify(ch, WAIT_SPACE);
+	if (ch->rx_tail - ch->rx_tail_shown >= ch->rx.size / 4)
+		show_tail(ch);
 	return rec.flags;
 }
 
@@ -640,8 +413,12 @@ int shm_chan_recv(struct shm_chan *ch, struct shm_msg *msg)
 {
 	msg->len = 0;
 	for (;;) {
-		int rc = wait_for(ch, data_ready, 0, WAIT_DATA);
+		int rc;
 
+		/* About to wait: the producer may be waiting for room. */
+		if (!data_ready(ch, 0))
+			show_tail(ch);
+		rc = shm_wait_for(ch, data_ready, 0, WAIT_DATA);
 		if (rc != SHM_OK)
 			return rc;
 		if (!(take_record(ch, msg) & REC_MORE))

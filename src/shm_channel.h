@@ -67,19 +67,23 @@ enum shm_role { SHM_SERVER = 0, SHM_CLIENT = 1 };
 #define SHM_F_ALL 0x7u
 
 /*
- * One cache line of words that one side writes (the other only reads,
- * except to clear "sleeping" when it wakes this side): the head of the
- * ring this side fills, the tail of the ring it empties, and the futex
- * word the other side sleeps on, which this side bumps to wake it.
- * Positions count bytes since the client connected; at 2^64 they never
- * wrap.
+ * The words one side writes (the other only reads them, except to
+ * clear "sleeping" when it wakes this side), in two cache lines: the
+ * hot one changes with every message, the cold one only around a
+ * sleep, so a side can look at its peer's "sleeping" after every
+ * message without a cache miss.  head is what this side has written
+ * into the ring it fills, tail what it has consumed of the ring it
+ * empties, both counted in bytes since the client connected (at 2^64
+ * they never wrap).  wake is the futex word the peer sleeps on, which
+ * this side bumps to wake it.
  */
 struct shm_side {
-	_Atomic uint64_t head;     /* bytes written into my ring */
-	_Atomic uint64_t tail;     /* bytes consumed from the peer's ring */
+	_Atomic uint64_t head;
+	_Atomic uint64_t tail;
+	uint8_t hot_pad[SHM_LINE - 16];
 	_Atomic uint32_t sleeping; /* what I block for (0: awake) */
 	_Atomic uint32_t wake;     /* the peer's futex word; I bump it */
-	uint8_t pad[SHM_LINE - 24];
+	uint8_t cold_pad[SHM_LINE - 8];
 };
 
 struct shm_header {
@@ -95,7 +99,7 @@ struct shm_header {
 	uint8_t pad[SHM_LINE - 32];
 	struct shm_side side[2]; /* [SHM_SERVER], [SHM_CLIENT] */
 };
-_Static_assert(sizeof(struct shm_header) == 3 * SHM_LINE, "bump SHM_VERSION");
+_Static_assert(sizeof(struct shm_header) == 5 * SHM_LINE, "bump SHM_VERSION");
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "atomics must be lock-free");
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "atomics must be lock-free");
 
@@ -145,7 +149,7 @@ struct shm_chan {
 	struct shm_ring tx, rx;     /* the ring I write, the one I read */
 	/* Private copies: the truth about positions, checked against. */
 	uint64_t tx_head, tx_tail_seen;
-	uint64_t rx_tail, rx_head_seen;
+	uint64_t rx_tail, rx_head_seen, rx_tail_shown;
 	pid_t peer_pid;      /* 0 until connected */
 	uint32_t peer_flags; /* after SHM_PEER_LEFT: the SHM_F_* it set */
 	char why[160];       /* after SHM_PEER_DIED: what was seen */

@@ -25,7 +25,7 @@ teardown() {
 	run --separate-stderr shm-server -s 100
 	assert_failure 2
 	assert_equal "${stderr_lines[0]}" \
-		"shm-server: invalid segment size: '100' (must be 320..1073741824 bytes)"
+		"shm-server: invalid segment size: '100' (must be 448..1073741824 bytes)"
 	assert_equal "${stderr_lines[1]}" "Try 'ipcdemo shm-server --help'."
 	run --separate-stderr shm-server -s 2G
 	assert_failure 2
