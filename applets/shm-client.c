@@ -209,6 +209,7 @@ static int run(const struct opts *o)
 	struct client cl = { 0 };
 	struct shm_params params;
 	key_t key = key_opts_resolve(&o->ko);
+	int rc;
 
 	printf("key %#x from %s\n", (unsigned)key, key_opts_origin(&o->ko));
 	/* Before our PID goes into the segment: no wake-up is lost. */
@@ -225,6 +226,10 @@ static int run(const struct opts *o)
 	       "%d\n",
 	       cl.seg.shmid, cl.seg.size, shm_sync_name(cl.seg.sync),
 	       (int)cl.ch.peer_pid);
+	/* A segment left by a crash has a header but nobody behind it. */
+	rc = shm_chan_check_peer(&cl.ch);
+	if (rc != SHM_OK)
+		server_gone(&cl, rc);
 	connect_slot(&cl);
 	printf("connected as client %d\n", (int)getpid());
 	if (o->message_count) {

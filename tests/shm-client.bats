@@ -42,6 +42,18 @@ teardown() {
 	assert_no_ipc
 }
 
+@test "shm-client: a stale segment (its server killed) is not a server" {
+	start_server server.log
+	kill -KILL "$SERVER_PID"
+	wait_for_exit "$SERVER_PID" 5
+	run --separate-stderr timeout 10 shm-client -k "$KEY" -m hello
+	assert_failure 1
+	assert_regex "$stderr" "^shm-client: server $SERVER_PID died \(process $SERVER_PID no longer exists\); what it left stays until 'ipcrm -m [0-9]+' or 'shm-server --force'$"
+	assert_segment_exists
+	"$UL_IPCRM" -M "$KEY"
+	assert_no_ipc
+}
+
 @test "shm-client: the default key is ftok(\".\", 'z'), printed at start-up" {
 	shm-server >server.log 2>&1 3>&- </dev/null &
 	SERVER_PID=$!

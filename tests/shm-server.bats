@@ -371,11 +371,14 @@ wait_for_pane() { # PANE REGEX
 
 @test "shm-server and shm-client in two tmux panes, typed into by a person" {
 	TMUX_SOCK=ipcdemo-shm-$$-$BATS_TEST_NUMBER
+	# Each pane's shell writes its command's exit status when it ends;
+	# remain-on-exit keeps the panes to look at afterwards.
 	printf 'set -g remain-on-exit on\n' >tmux.conf
 	tmux -L "$TMUX_SOCK" -f tmux.conf new-session -d -s shm -x 160 -y 40 \
-		"shm-server -k $KEY"
+		"shm-server -k $KEY; echo \$? >server.status"
 	wait_for_pane 0 '^waiting for a client'
-	tmux -L "$TMUX_SOCK" split-window -t shm:0 -v "shm-client -k $KEY"
+	tmux -L "$TMUX_SOCK" split-window -t shm:0 -v \
+		"shm-client -k $KEY; echo \$? >client.status"
 	wait_for_pane 1 '^input> ?$'
 	tmux -L "$TMUX_SOCK" send-keys -t shm:0.1 'hello' Enter
 	wait_for_pane 0 '^read: hello$'
@@ -383,16 +386,9 @@ wait_for_pane() { # PANE REGEX
 	wait_for_pane 1 '^input> ?$'
 	tmux -L "$TMUX_SOCK" send-keys -t shm:0.1 'quit' Enter
 	wait_for_pane 0 'ended the conversation'
-	local tries=200
-	until [[ $(tmux -L "$TMUX_SOCK" list-panes -t shm:0 \
-		-F '#{pane_dead}#{pane_dead_status}' | tr -d '\n') == 1010 ]]; do
-		((tries-- > 0)) || {
-			tmux -L "$TMUX_SOCK" list-panes -t shm:0 \
-				-F '#{pane_index} dead=#{pane_dead} status=#{pane_dead_status} signal=#{pane_dead_signal}' >&2
-			false
-		}
-		sleep 0.05
-	done
+	wait_for_line server.status . 10
+	wait_for_line client.status . 10
+	assert_equal "$(cat server.status) $(cat client.status)" "0 0"
 	run pane 1
 	assert_output --partial 'connected as client'
 	refute_output --partial 'shm-client:'
