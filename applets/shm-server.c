@@ -46,6 +46,7 @@ static const char usage[] =
 	"  -h, --help            print this help\n";
 
 #define DEFAULT_SIZE 4096
+#define SHMMAX_FILE "/proc/sys/kernel/shmmax"
 #define MAX_SPIN_US 1000000
 
 enum { OPT_SYNC = OPT_APPLET, OPT_SPIN, OPT_FORCE };
@@ -58,6 +59,20 @@ struct opts {
 	mode_t mode;
 	bool force;
 };
+
+/* The largest segment: our own limit, or SHMMAX if that is lower. */
+static size_t max_size(void)
+{
+	FILE *f = fopen(SHMMAX_FILE, "r");
+	unsigned long long shmmax = SHM_MAX_SIZE;
+
+	if (f) {
+		if (fscanf(f, "%llu", &shmmax) != 1)
+			shmmax = SHM_MAX_SIZE;
+		fclose(f);
+	}
+	return shmmax < SHM_MAX_SIZE ? (size_t)shmmax : SHM_MAX_SIZE;
+}
 
 static enum shm_sync parse_sync(const char *arg)
 {
@@ -90,7 +105,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			continue;
 		switch (c) {
 		case 's':
-			o->size = parse_size(optarg, SHM_MIN_SIZE, SHM_MAX_SIZE,
+			o->size = parse_size(optarg, SHM_MIN_SIZE, max_size(),
 			                     "segment size");
 			break;
 		case OPT_SYNC:

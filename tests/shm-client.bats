@@ -255,6 +255,7 @@ client_stopped() {
 hostile_server() {
 	local attack=$1 expected=$2 mode
 	for mode in "${MODES[@]}"; do
+		: >hostile.log
 		"$HOSTILE" "$KEY" "$mode" "$attack" >hostile.log 2>&1 3>&- &
 		PID=$!
 		BG_PIDS+=("$PID")

@@ -30,6 +30,9 @@ shm_teardown() {
 start_server() {
 	local log=$1
 	shift
+	# Emptied here, not by the background redirection, which may come
+	# after the wait below has read a previous run's lines.
+	: >"$log"
 	shm-server -k "$KEY" "$@" >"$log" 2>&1 3>&- 4>&- </dev/null &
 	SERVER_PID=$!
 	BG_PIDS+=("$SERVER_PID")
@@ -47,6 +50,7 @@ open_input() {
 start_client() {
 	local log=$1 input=$2
 	shift 2
+	: >"$log"
 	shm-client -k "$KEY" "$@" >"$log" 2>&1 3>&- 4>&- <"$input" &
 	CLIENT_PID=$!
 	BG_PIDS+=("$CLIENT_PID")
