@@ -9,13 +9,15 @@
  * and server->client.  A message is one or more length-prefixed
  * records; one longer than a ring goes in fragments and is reassembled.
  *
- * Waiting: each side has a "sleeping" word it sets before it blocks and
- * a "bell" the other side rings, so a wake-up system call is made only
- * when the peer really sleeps.  How it sleeps is the sync mode:
+ * Waiting: each side has a "sleeping" word saying what it blocks for
+ * and a "wake" word the other side bumps, so a wake-up system call is
+ * made only when the peer really sleeps for what was just done; a
+ * stream of sends makes none while the receiver keeps up.  How a side
+ * sleeps is the sync mode:
  *   signal  sigtimedwait for SIGUSR2 (server) or SIGUSR1 (client), woken
  *           with kill(2), as the tutorial does, but race-free;
  *   sem     semtimedop on its semaphore of a two-semaphore System V set;
- *   futex   spin briefly, then FUTEX_WAIT on its bell.
+ *   futex   spin briefly (spin_us), then FUTEX_WAIT on its wake word.
  * Every wait is bounded to a second, so a peer that died (kill(pid, 0),
  * plus the caller's own check, e.g. shm_nattch) and a stop signal are
  * noticed within about a second.
@@ -36,7 +38,9 @@
  *
  * and a client: shm_chan_check(), shm_chan_open(..., SHM_CLIENT, ...),
  * shm_chan_connect(), then shm_chan_send()/shm_chan_recv() and at the
- * end shm_chan_leave().
+ * end shm_chan_leave().  For a stream, call shm_chan_send() many times
+ * and wait once at the end; for round trips, send then recv.  In signal
+ * mode both processes call shm_chan_block_signals() before anything.
  */
 #ifndef IPCDEMO_SHM_CHANNEL_H
 #define IPCDEMO_SHM_CHANNEL_H
@@ -130,7 +134,7 @@ typedef bool (*shm_peer_check_fn)(struct shm_chan *ch, void *arg, char *why,
 struct shm_params {
 	enum shm_sync sync;
 	int semid;    /* sem mode: the set, semaphore 0 the server's */
-	long spin_us; /* futex mode: spin this long before sleeping */
+	long spin_us; /* futex mode: spin this long first; -1: default */
 	shm_peer_check_fn peer_check; /* optional */
 	void *peer_check_arg;
 };
