@@ -158,7 +158,7 @@ server_killed() {
 	echo before >&4
 	wait_for_line client.log '^reply: before$'
 	kill -KILL "$SERVER_PID"
-	wait_for_exit "$CLIENT_PID" 4
+	wait_for_exit "$CLIENT_PID" 6
 	assert_equal "$STATUS" 1
 	run grep '^shm-client:' client.log
 	assert_output --regexp "^shm-client: server $SERVER_PID died \(.*\); what it left stays until 'ipcrm -m [0-9]+( -s [0-9]+)?' or 'shm-server --force'$"
@@ -193,7 +193,7 @@ server_killed() {
 	echo unanswered >&4
 	sleep 0.3 # no line to await: the client is blocked by design
 	kill -KILL "$SERVER_PID"
-	wait_for_exit "$CLIENT_PID" 4
+	wait_for_exit "$CLIENT_PID" 6
 	assert_equal "$STATUS" 1
 	run grep -c "^shm-client: server $SERVER_PID died" client.log
 	assert_output 1

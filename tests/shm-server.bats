@@ -123,7 +123,7 @@ client_killed() {
 	wait_for_line client.log '^reply: one$'
 	first=$CLIENT_PID
 	kill -KILL "$first"
-	wait_for_line server.log "^client $first died" 5
+	wait_for_line server.log "^client $first died" 8
 	run grep -c '^waiting for a client' server.log
 	assert_output 2
 	run timeout 10 shm-client -k "$KEY" --sync "$mode" -m two
@@ -371,24 +371,24 @@ wait_for_pane() { # PANE REGEX
 
 @test "shm-server and shm-client in two tmux panes, typed into by a person" {
 	TMUX_SOCK=ipcdemo-shm-$$-$BATS_TEST_NUMBER
-	# Each pane's shell writes its command's exit status when it ends;
-	# remain-on-exit keeps the panes to look at afterwards.
-	printf 'set -g remain-on-exit on\n' >tmux.conf
-	tmux -L "$TMUX_SOCK" -f tmux.conf new-session -d -s shm -x 160 -y 40 \
-		"shm-server -k $KEY; echo \$? >server.status"
+	# Each pane's shell writes its command's exit status when it ends,
+	# then waits on the terminal: a pane whose shell has exited may lose
+	# the last lines tmux had not read yet.
+	tmux -L "$TMUX_SOCK" -f /dev/null new-session -d -s shm -x 160 -y 40 \
+		"shm-server -k $KEY; echo \$? >server.status; read -r _"
 	wait_for_pane 0 '^waiting for a client'
 	tmux -L "$TMUX_SOCK" split-window -t shm:0 -v \
-		"shm-client -k $KEY; echo \$? >client.status"
+		"shm-client -k $KEY; echo \$? >client.status; read -r _"
 	wait_for_pane 1 '^input> ?$'
 	tmux -L "$TMUX_SOCK" send-keys -t shm:0.1 'hello' Enter
 	wait_for_pane 0 '^read: hello$'
 	wait_for_pane 1 '^reply: hello$'
 	wait_for_pane 1 '^input> ?$'
 	tmux -L "$TMUX_SOCK" send-keys -t shm:0.1 'quit' Enter
-	wait_for_pane 0 'ended the conversation'
 	wait_for_line server.status . 10
 	wait_for_line client.status . 10
 	assert_equal "$(cat server.status) $(cat client.status)" "0 0"
+	wait_for_pane 0 '^client [0-9]+ ended the conversation$'
 	run pane 1
 	assert_output --partial 'connected as client'
 	refute_output --partial 'shm-client:'
