@@ -200,12 +200,16 @@ static bool send_line(struct conversation *cv, const char *text)
 		die("out of memory for a line of %zu bytes", len);
 	memcpy(buf, text, len);
 	buf[len] = '\n';
+	/*
+	 * A child that has died is only warned about here: converse() still
+	 * reaps it and says how it ended (no zombie, SPEC §4.1).
+	 */
 	if (write_full(cv->to_child, buf, len + 1) == -1) {
 		free(buf);
 		if (errno == EPIPE)
-			die("write to child %d: reader has gone",
-			    (int)cv->child);
-		if (errno != EINTR)
+			warning("write to child %d: reader has gone",
+			        (int)cv->child);
+		else if (errno != EINTR)
 			die_errno("write to child %d", (int)cv->child);
 		return false;
 	}
@@ -214,9 +218,9 @@ static bool send_line(struct conversation *cv, const char *text)
 		return true;
 	if (line_read(&cv->replies, &reply) < 0) {
 		if (errno == 0)
-			die("child %d closed its pipe without answering",
-			    (int)cv->child);
-		if (errno != EINTR)
+			warning("child %d closed its pipe without answering",
+			        (int)cv->child);
+		else if (errno != EINTR)
 			die_errno("read from child %d", (int)cv->child);
 		return false;
 	}
@@ -230,10 +234,16 @@ static void send_stdin(struct conversation *cv)
 	char *line;
 
 	line_reader_init(&input, STDIN_FILENO);
+	/*
+	 * Waiting for input, also watch our end of the pipe: if the child
+	 * dies its read end closes, line_read() says EPIPE, and converse()
+	 * reaps it at once instead of at the next line (SPEC §3).
+	 */
+	line_reader_watch(&input, cv->to_child);
 	for (;;) {
 		prompt_if_tty();
 		if (line_read(&input, &line) < 0) {
-			if (errno && errno != EINTR)
+			if (errno && errno != EINTR && errno != EPIPE)
 				die_errno("read standard input");
 			break;
 		}

@@ -9,6 +9,7 @@
  * _exit(); the owner check keeps it from removing its parent's objects
  * even if it calls exit().
  */
+#include <sys/stat.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +19,22 @@
 
 #define CLEANUP_MAX 16
 
-enum cleanup_kind { CLEAN_PATH, CLEAN_SHM, CLEAN_SHMDT, CLEAN_MSQ, CLEAN_SEM };
+enum cleanup_kind {
+	CLEAN_PATH,
+	CLEAN_DIR,
+	CLEAN_SHM,
+	CLEAN_SHMDT,
+	CLEAN_MSQ,
+	CLEAN_SEM
+};
 
 struct cleanup_entry {
 	enum cleanup_kind kind;
 	int id;
 	const void *addr;
 	char *path;
+	dev_t dev; /* a path's file, so a replacement is left alone */
+	ino_t ino;
 };
 
 static struct cleanup_entry entries[CLEANUP_MAX];
@@ -44,11 +54,25 @@ static void add(struct cleanup_entry entry)
 
 void cleanup_path(const char *path)
 {
+	struct cleanup_entry e = { .kind = CLEAN_PATH, .path = strdup(path) };
+	struct stat st;
+
+	if (!e.path)
+		die("out of memory");
+	if (lstat(path, &st) == 0) {
+		e.dev = st.st_dev;
+		e.ino = st.st_ino;
+	}
+	add(e);
+}
+
+void cleanup_dir(const char *path)
+{
 	char *copy = strdup(path);
 
 	if (!copy)
 		die("out of memory");
-	add((struct cleanup_entry){ .kind = CLEAN_PATH, .path = copy });
+	add((struct cleanup_entry){ .kind = CLEAN_DIR, .path = copy });
 }
 
 void cleanup_shm(int shmid)
@@ -86,6 +110,25 @@ bool cleanup_forget_path(const char *path)
 	return false;
 }
 
+/*
+ * Someone may have removed our file and put another at its path (rm,
+ * then a file of their own): that one is not ours to delete.
+ */
+static int unlink_if_ours(const struct cleanup_entry *e)
+{
+	struct stat st;
+
+	if (lstat(e->path, &st) == -1)
+		return -1;
+	if (e->ino && (st.st_dev != e->dev || st.st_ino != e->ino)) {
+		warning("%s is no longer the file this process made; leaving "
+		        "it",
+		        e->path);
+		return 0;
+	}
+	return sys_unlink(e->path);
+}
+
 static void remove_one(const struct cleanup_entry *e)
 {
 	int rc = 0;
@@ -93,7 +136,10 @@ static void remove_one(const struct cleanup_entry *e)
 
 	switch (e->kind) {
 	case CLEAN_PATH:
-		rc = sys_unlink(e->path);
+		rc = unlink_if_ours(e);
+		break;
+	case CLEAN_DIR:
+		rc = rmdir(e->path);
 		break;
 	case CLEAN_SHM:
 		rc = sys_shmctl(e->id, IPC_RMID, NULL);
@@ -113,14 +159,24 @@ static void remove_one(const struct cleanup_entry *e)
 		warning_errno("cleanup");
 }
 
-void cleanup_run(void)
+size_t cleanup_mark(void)
+{
+	return entry_count;
+}
+
+void cleanup_unwind(size_t mark)
 {
 	if (getpid() != owner_pid)
 		return;
-	while (entry_count > 0) {
+	while (entry_count > mark) {
 		struct cleanup_entry *e = &entries[--entry_count];
 
 		remove_one(e);
 		free(e->path);
 	}
+}
+
+void cleanup_run(void)
+{
+	cleanup_unwind(0);
 }

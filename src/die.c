@@ -92,7 +92,11 @@ void usage_bad_option(int opt, char **argv)
 		usage_error("option '%s' requires an argument", word);
 	if (opt == ':')
 		usage_error("option '-%c' requires an argument", optopt);
-	if (optopt == 0 || (is_long && strchr(word, '=')))
+	/* glibc names a known long option given "=VALUE" in optopt. */
+	if (is_long && optopt != 0 && strchr(word, '='))
+		usage_error("option '%.*s' doesn't allow an argument",
+		            (int)(strchr(word, '=') - word), word);
+	if (optopt == 0 || is_long)
 		usage_error("unrecognized option '%s'", word);
 	usage_error("invalid option '-%c'", optopt);
 }

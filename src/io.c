@@ -54,10 +54,18 @@ int write_full(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int wait_readable(int fd, int timeout_ms)
+/*
+ * wait_readable(), also returning -1 with errno EPIPE when watch_fd (a
+ * pipe's write end, or -1 for none) reports that its reader has gone:
+ * poll(2) sets POLLERR there whatever events were asked for.
+ */
+static int wait_readable_or_gone(int fd, int watch_fd, int timeout_ms)
 {
 	static const int stops[] = { SIGINT, SIGTERM, SIGHUP };
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd[2] = {
+		{ .fd = fd, .events = POLLIN },
+		{ .fd = watch_fd, .events = 0 }, /* ignored when -1 */
+	};
 	struct timespec ts, *tsp = NULL;
 	sigset_t old;
 	int n, saved;
@@ -75,17 +83,31 @@ int wait_readable(int fd, int timeout_ms)
 	block_signals(&old, stops, sizeof(stops) / sizeof(stops[0]));
 	do {
 		n = stop_signal() ? (errno = EINTR, -1)
-		                  : ppoll(&pfd, 1, tsp, &old);
+		                  : ppoll(pfd, 2, tsp, &old);
 	} while (n < 0 && retry_eintr());
 	saved = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = saved;
+	if (n > 0 && (pfd[1].revents & (POLLERR | POLLHUP | POLLNVAL))) {
+		errno = EPIPE;
+		return -1;
+	}
 	return n > 0 ? 1 : n;
+}
+
+int wait_readable(int fd, int timeout_ms)
+{
+	return wait_readable_or_gone(fd, -1, timeout_ms);
 }
 
 void line_reader_init(struct line_reader *lr, int fd)
 {
-	*lr = (struct line_reader){ .fd = fd };
+	*lr = (struct line_reader){ .fd = fd, .watch_fd = -1 };
+}
+
+void line_reader_watch(struct line_reader *lr, int fd)
+{
+	lr->watch_fd = fd;
 }
 
 void line_reader_free(struct line_reader *lr)
@@ -118,7 +140,7 @@ static bool fill(struct line_reader *lr)
 	make_room(lr);
 	do {
 		/* Waiting in ppoll first keeps SIGINT from being missed. */
-		if (wait_readable(lr->fd, -1) < 0)
+		if (wait_readable_or_gone(lr->fd, lr->watch_fd, -1) < 0)
 			return false;
 		n = sys_read(lr->fd, lr->buf + lr->end, lr->cap - lr->end - 1);
 	} while (n < 0 && (retry_eintr() || errno == EAGAIN));

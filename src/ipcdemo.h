@@ -29,6 +29,8 @@
 #define EXIT_USAGE 2
 #define DEFAULT_MODE 0600
 #define DEFAULT_PROJ 'z'
+/* -f/--fifo: a FIFO in the current directory (SPEC §3). */
+#define DEFAULT_FIFO "ipcdemo.fifo"
 
 #define PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
 
@@ -107,6 +109,19 @@ key_t key_opts_resolve(const struct key_opts *ko);
 /* How the key was chosen, for the start-up line: "ftok(".", 'z')". */
 const char *key_opts_origin(const struct key_opts *ko);
 
+/* ---- fifo.c: a FIFO's path, checked (SPEC §4.2) ---- */
+
+/* "a regular file", "a directory", ... for messages. */
+const char *file_kind(mode_t mode);
+/* "PATH is a directory, not a FIFO; leaving it alone", exit 1. */
+noreturn void fifo_refuse(const char *path, mode_t mode);
+/*
+ * sys_open(path, flags) that only ever returns a FIFO: anything else is
+ * closed untouched and refused with fifo_refuse().  Returns -1 with the
+ * errno of open(2) on failure.
+ */
+int fifo_open(const char *path, int flags);
+
 /* ---- io.c: EINTR-safe I/O, lines of any length ---- */
 
 /* Reads until len bytes or EOF; returns the count, -1 on error or stop. */
@@ -127,8 +142,15 @@ struct line_reader {
 	size_t start; /* first byte not yet returned */
 	size_t end;   /* one past the last byte read */
 	bool eof;
+	int watch_fd; /* -1, or a pipe write end; see line_reader_watch() */
 };
 void line_reader_init(struct line_reader *lr, int fd);
+/*
+ * While line_read() waits for input, it also watches fd, the write end
+ * of a pipe: when the pipe's reader goes away (a child that died),
+ * line_read() returns -1 with errno EPIPE instead of waiting on.
+ */
+void line_reader_watch(struct line_reader *lr, int fd);
 /*
  * The next line, without its newline, NUL-terminated, valid until the
  * next call.  Returns its length, or -1 at EOF (errno 0), on error or on
@@ -174,6 +196,8 @@ const char *describe_wait_status(int status, char *buf, size_t size);
  * and only in the process that registered them, never in a child.
  */
 void cleanup_path(const char *path);
+/* An empty directory, removed with rmdir(2) once what is in it has gone. */
+void cleanup_dir(const char *path);
 void cleanup_shm(int shmid);
 void cleanup_shm_detach(const void *addr);
 void cleanup_msq(int msqid);
@@ -181,6 +205,13 @@ void cleanup_sem(int semid);
 /* Forgets a registered path, e.g. for --keep; returns false if unknown. */
 bool cleanup_forget_path(const char *path);
 void cleanup_run(void);
+/*
+ * For a process that makes and removes objects one batch at a time
+ * (bench): cleanup_unwind(cleanup_mark()) taken before a batch removes,
+ * now and in reverse order, exactly what was registered since.
+ */
+size_t cleanup_mark(void);
+void cleanup_unwind(size_t mark);
 
 /* ---- trace.c: --trace, and the wrappers it sees through ---- */
 

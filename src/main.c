@@ -59,6 +59,18 @@ static const struct applet *find_applet(const char *name)
 	return NULL;
 }
 
+/*
+ * SPEC §2: an unknown applet is one line that names it and points at
+ * --list.  The "Try 'ipcdemo --help'" line of usage_error() would only
+ * repeat the pointer.
+ */
+static noreturn void unknown_applet(const char *name)
+{
+	fprintf(stderr, "ipcdemo: unknown applet '%s' (see 'ipcdemo --list')\n",
+	        name);
+	exit(EXIT_USAGE);
+}
+
 static int print_help(void)
 {
 	fputs(usage, stdout);
@@ -130,7 +142,21 @@ static int install_links(const char *dir)
 	return rc;
 }
 
-/* Runs the applet, then checks that all of its output got out. */
+/*
+ * Checks at exit that all of our output got out.  Every way out passes
+ * here (return from an applet, --list, die(), usage_help()), so a full
+ * disk or a closed pipe never ends in a silent exit 0.  It is the first
+ * handler registered, so it runs last, after the cleanup list; exit()
+ * may not be called again from a handler, hence _exit().
+ */
+static void check_stdout(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		warning_errno("write error on standard output");
+		_exit(EXIT_FAILURE);
+	}
+}
+
 static noreturn void run_applet(const struct applet *a, int argc, char **argv)
 {
 	int rc;
@@ -140,10 +166,6 @@ static noreturn void run_applet(const struct applet *a, int argc, char **argv)
 	/* A run ended by SIGINT/SIGTERM/SIGHUP says so in its status. */
 	if (stop_signal())
 		rc = stop_exit_status();
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		warning_errno("write error on standard output");
-		rc = EXIT_FAILURE;
-	}
 	exit(rc);
 }
 
@@ -159,9 +181,7 @@ static int ipcdemo_main(int argc, char **argv)
 			run_applet(a, 2, help_argv);
 		}
 		if (argc > 2)
-			usage_error(
-				"unknown applet '%s' (see 'ipcdemo --list')",
-				argv[2]);
+			unknown_applet(argv[2]);
 		return print_help();
 	}
 	if (strcmp(arg, "--list") == 0)
@@ -179,7 +199,7 @@ static int ipcdemo_main(int argc, char **argv)
 		usage_error("unrecognized option '%s'", arg);
 	a = find_applet(arg);
 	if (!a)
-		usage_error("unknown applet '%s' (see 'ipcdemo --list')", arg);
+		unknown_applet(arg);
 	run_applet(a, argc - 1, argv + 1);
 }
 
@@ -191,6 +211,7 @@ int main(int argc, char **argv)
 	free(copy);
 	/* Line-buffered even into a pipe: the peer sees each line at once. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	atexit(check_stdout);
 	signals_init();
 	trace_init(&argc, argv);
 	if (a)

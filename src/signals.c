@@ -114,7 +114,9 @@ const char *signal_name(int sig)
 
 	if (abbrev)
 		snprintf(name, sizeof(name), "SIG%s", abbrev);
-	else if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+	else if (sig == SIGRTMIN) /* as kill -l says, not "SIGRTMIN+0" */
+		snprintf(name, sizeof(name), "SIGRTMIN");
+	else if (sig > SIGRTMIN && sig <= SIGRTMAX)
 		snprintf(name, sizeof(name), "SIGRTMIN+%d", sig - SIGRTMIN);
 	else
 		snprintf(name, sizeof(name), "signal %d", sig);

@@ -32,6 +32,34 @@ pid_t sys_fork(void)
 	return pid;
 }
 
+/* "WUNTRACED|WCONTINUED", or "0" */
+static const char *waitpid_flags(int flags)
+{
+	static char buf[64];
+	static const struct {
+		int flag;
+		const char *name;
+	} names[] = {
+		{ WNOHANG, "WNOHANG" },
+		{ WUNTRACED, "WUNTRACED" },
+		{ WCONTINUED, "WCONTINUED" },
+	};
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(flags & names[i].flag))
+			continue;
+		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s",
+		                         used ? "|" : "", names[i].name);
+		flags &= ~names[i].flag;
+	}
+	if (flags || !used)
+		snprintf(buf + used, sizeof(buf) - used, "%s%#x",
+		         used ? "|" : "", (unsigned)flags);
+	return buf;
+}
+
 pid_t sys_waitpid(pid_t pid, int *status, int flags)
 {
 	int local;
@@ -41,8 +69,8 @@ pid_t sys_waitpid(pid_t pid, int *status, int flags)
 	if (rc > 0)
 		describe_wait_status(status ? *status : local, how,
 		                     sizeof(how));
-	TRACE(rc, false, "waitpid(pid=%d, flags=%#x) %s%s%s%s", (int)pid,
-	      (unsigned)flags, tr_result(rc), *how ? " (" : "", how,
+	TRACE(rc, false, "waitpid(pid=%d, flags=%s) %s%s%s%s", (int)pid,
+	      waitpid_flags(flags), tr_result(rc), *how ? " (" : "", how,
 	      *how ? ")" : "");
 	return rc;
 }

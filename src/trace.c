@@ -16,8 +16,11 @@
 #include "trace.h"
 
 #define TR_BUFS 8
-#define TR_BUF_SIZE 160
+#define TR_BUF_SIZE 192
 #define TR_DATA_MAX 40
+/* tr_data() at worst: quotes, "\xNN" per byte, "..." and the NUL. */
+_Static_assert(TR_BUF_SIZE >= 2 + 4 * TR_DATA_MAX + sizeof("..."),
+               "TR_BUF_SIZE too small for tr_data()");
 
 bool trace_enabled;
 static pid_t main_pid;

@@ -1,0 +1,266 @@
+#!/usr/bin/env bats
+# bench: throughput and round trips of every mechanism (SPEC §4.7,
+# issue 8).
+#
+# No test looks at a figure: speed is shown by bench, never asserted
+# (SPEC §5).  They check that it runs, that --json holds every row the
+# spec names with numbers in every field, that --csv and --plot are
+# well-formed, that bad usage exits 2, and that nothing is left behind,
+# interrupted or not.  bench makes private System V objects (IPC_PRIVATE
+# has no key to look for), so the runs that check for leftovers happen
+# in an IPC namespace of their own, where any object at all is ours.
+# --quick, --time and few --sizes keep each run to a few seconds.
+
+bats_require_minimum_version 1.5.0
+
+load helpers
+
+setup() {
+	common_setup
+	export TMPDIR=$BATS_TEST_TMPDIR/tmp LEFT=$BATS_TEST_TMPDIR/left
+	mkdir -p "$TMPDIR"
+}
+
+teardown() {
+	common_teardown
+}
+
+MECHANISMS=(memcpy spin-floor futex-floor raw-pipe pipe fifo raw-msg
+	raw-sem raw-signal)
+
+# The largest message a System V queue takes here (msgmax, within msgmnb).
+msg_limit() {
+	local max mnb
+	max=$(</proc/sys/kernel/msgmax)
+	mnb=$(</proc/sys/kernel/msgmnb)
+	echo $((max < mnb ? max : mnb))
+}
+
+# private_ipc CMD...: CMD in an IPC namespace of its own; the objects
+# still in that namespace afterwards go to $BATS_TEST_TMPDIR/left.
+private_ipc() {
+	unshare --ipc bash -c '"$@"; rc=$?; '"$UL_IPCS"' -a |
+		grep "^0x" >"$LEFT"; exit $rc' bash "$@"
+}
+
+assert_nothing_left() {
+	run cat "$LEFT"
+	assert_output ''
+	assert_no_procs
+	assert_dir_holds "$TMPDIR"
+}
+
+# check_json FILE SIZES RTT_SIZE: every row of SPEC §4.7 for these
+# mechanisms, each once, with its fields numeric and positive.
+check_json() {
+	python3 - "$1" "$2" "$3" "$(msg_limit)" <<'PY'
+import json, sys
+
+doc = json.load(open(sys.argv[1]))
+sizes = [int(s) for s in sys.argv[2].split(",")]
+rtt_size, msg_limit = int(sys.argv[3]), int(sys.argv[4])
+expected = set()
+for m in ["memcpy", "raw-pipe", "pipe", "fifo", "raw-msg"]:
+    for s in sizes + ([67108864] if m == "memcpy" else []):
+        if m != "raw-msg" or s <= msg_limit:
+            expected.add((m, "stream", s))
+for m in ["raw-pipe", "pipe", "fifo", "raw-msg"]:
+    expected.add((m, "rtt", rtt_size))
+for m in ["spin-floor", "futex-floor", "raw-sem", "raw-signal"]:
+    expected.add((m, "rtt", 0))
+
+def number(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+machine = doc["machine"]
+assert set(machine) == {"cpus", "pinned", "kernel"}, machine
+assert isinstance(machine["cpus"], int) and machine["cpus"] >= 1
+assert isinstance(machine["pinned"], bool)
+assert isinstance(machine["kernel"], str) and machine["kernel"]
+assert set(doc) == {"machine", "rows"}, list(doc)
+seen = []
+for row in doc["rows"]:
+    fields = {"stream": ["mb_s", "msgs_s"], "rtt": ["median_us", "p99_us"]}
+    kind = row["kind"]
+    assert set(row) == {"mechanism", "kind", "size"} | set(fields[kind]), row
+    assert isinstance(row["size"], int), row
+    for f in fields[kind]:
+        assert number(row[f]) and row[f] > 0, row
+    seen.append((row["mechanism"], kind, row["size"]))
+assert len(seen) == len(set(seen)), "a row twice"
+missing, extra = expected - set(seen), set(seen) - expected
+assert not missing and not extra, f"missing {missing}, extra {extra}"
+PY
+}
+
+@test "--quick runs, prints the machine and both tables, exits 0" {
+	run --separate-stderr timeout 60 bench --quick
+	assert_success
+	assert_line --regexp '^machine: [0-9]+ CPUs? \(.*\), Linux '
+	assert_line --regexp '^pinning: '
+	assert_line --partial 'One-way throughput'
+	assert_line --partial 'Round trip'
+	local m
+	for m in "${MECHANISMS[@]}"; do
+		assert_line --regexp "^(.* )?$m +"
+	done
+	assert_line --regexp '^64 MiB +memcpy '
+	assert_line --regexp '^64 KiB +raw-msg +n/a: larger than msgmax'
+	# Not a tty: no progress line on stderr.
+	[[ -z $stderr ]]
+}
+
+@test "--json is one object with every row of SPEC §4.7, numbers in every field" {
+	run --separate-stderr private_ipc timeout 60 \
+		bench --quick --time 2 --rounds 2 --sizes 64,64K --json
+	assert_success
+	printf '%s\n' "$output" >out.json
+	run check_json out.json 64,65536 64
+	assert_success
+	assert_nothing_left
+}
+
+@test "--sizes and --rtt-size change the rows; the JSON follows" {
+	run --separate-stderr private_ipc timeout 60 \
+		bench --time 1 --rounds 1 --sizes 4K,100,4K --rtt-size 1K --json
+	assert_success
+	printf '%s\n' "$output" >out.json
+	run check_json out.json 100,4096 1024
+	assert_success
+	assert_nothing_left
+}
+
+@test "--csv starts with its header, one line per measured row" {
+	run --separate-stderr timeout 60 bench --time 1 --rounds 1 --sizes 64 --csv
+	assert_success
+	assert_line --index 0 'mechanism,kind,size,mb_s,msgs_s,median_us,p99_us,rounds,spread_pct,others_pct,memcpy_ratio,reference,ratio'
+	# memcpy twice (64 B, 64 MiB), 4 more streams, 8 round trips.
+	[[ ${#lines[@]} -eq $((1 + 2 + 4 + 8)) ]]
+	assert_line --regexp '^pipe,stream,64,[0-9.]+,[0-9.]+,,,[0-9]+,[0-9.]+,[0-9.]+,[0-9.]+,raw-pipe,[0-9.]+$'
+	assert_line --regexp '^raw-sem,rtt,0,,,[0-9.]+,[0-9.]+,[0-9]+,[0-9.]+,[0-9.]+,,futex-floor,[0-9.]+$'
+	local line
+	for line in "${lines[@]}"; do
+		[[ $(tr -cd , <<<"$line" | wc -c) -eq 12 ]]
+	done
+}
+
+@test "--plot writes a well-formed SVG with axes, legend and the memcpy line" {
+	run --separate-stderr timeout 60 \
+		bench --time 1 --rounds 1 --sizes 64,4K --plot chart.svg
+	assert_success
+	run xmllint --noout chart.svg
+	assert_success
+	assert_output ''
+	run cat chart.svg
+	assert_output --partial '<svg xmlns="http://www.w3.org/2000/svg"'
+	assert_output --partial 'message size (log scale)'
+	assert_output --partial 'throughput, MB/s'
+	assert_output --partial 'memcpy (copy limit)'
+	assert_output --partial '<polyline'
+	assert_output --partial '>pipe</text>'
+}
+
+@test "--only measures those and the references they are compared with" {
+	run --separate-stderr timeout 60 \
+		bench --only pipe --time 1 --sizes 64 --rounds 1 --csv
+	assert_success
+	printf '%s\n' "$output" >out.csv
+	run bash -c "cut -d, -f1 out.csv | sort -u | tr '\n' ' '"
+	assert_output 'futex-floor mechanism memcpy pipe raw-pipe spin-floor '
+}
+
+@test "--same-cpu runs with both processes on one CPU" {
+	run --separate-stderr timeout 60 \
+		bench --same-cpu --only raw-pipe --time 1 --sizes 4K --rounds 1
+	assert_success
+	if (($(nproc) > 1)); then
+		assert_line --regexp '^pinning: parent and child both on CPU [0-9]+'
+	fi
+}
+
+@test "--help prints the usage and the mechanisms, exit 0" {
+	run --separate-stderr bench --help
+	assert_success
+	assert_line --index 0 --partial 'usage: ipcdemo bench [--quick]'
+	local m
+	for m in "${MECHANISMS[@]}"; do
+		assert_line --regexp "^  $m +"
+	done
+}
+
+@test "bad usage exits 2 with one line and the Try line" {
+	local args
+	for args in '--bogus' '--sizes' '--sizes 0' '--sizes junk' \
+		'--sizes 128M' '--sizes ,' '--rtt-size 0' '--rounds 0' \
+		'--rounds x' '--time 0' '--time -1' '--only nosuch' '--only ,' \
+		'--json --csv' '--plot /nonexistent/dir/x.svg' 'operand'; do
+		# shellcheck disable=SC2086
+		run --separate-stderr bench $args
+		if [[ $args == --plot* ]]; then
+			# A file that cannot be made is a runtime failure.
+			assert_failure 1
+			continue
+		fi
+		[[ $status -eq 2 ]] || fail "bench $args: status $status"
+		[[ ${#stderr_lines[@]} -eq 2 ]] || fail "bench $args: $stderr"
+		[[ ${stderr_lines[0]} == bench:* ]] || fail "bench $args: $stderr"
+		[[ ${stderr_lines[1]} == "Try 'ipcdemo bench --help'." ]]
+		assert_output ''
+	done
+}
+
+# interrupt WHAT: starts bench in a private IPC namespace, waits until
+# WHAT (queue, semaphore or fifo) exists, sends SIGINT, and prints the
+# exit status and what is left in the namespace.
+interrupt() {
+	cat >int.sh <<'EOF'
+bench --quick --time 3 --sizes 64 --plot "$PWD/int.svg" >int.out 2>int.err 3>&- &
+pid=$!
+# /proc/sysvipc lists this namespace's objects after a header line.
+seen() {
+	case $1 in
+	queue) [[ $(</proc/sysvipc/msg) == *$'\n'* ]] ;;
+	semaphore) [[ $(</proc/sysvipc/sem) == *$'\n'* ]] ;;
+	fifo) compgen -G "$TMPDIR/ipcdemo-bench.*/down" >/dev/null ;;
+	esac
+}
+until seen "$1"; do
+	kill -0 $pid 2>/dev/null || { echo "never saw the $1"; break; }
+	sleep 0.01
+done
+kill -INT $pid
+wait $pid
+echo "status $?"
+"$UL_IPCS" -a | grep '^0x'
+exit 0
+EOF
+	UL_IPCS=$UL_IPCS timeout 60 unshare --ipc bash int.sh "$1"
+}
+
+@test "SIGINT while the message queue exists: exit 130, nothing left" {
+	run interrupt queue
+	assert_success
+	assert_output 'status 130'
+	assert_no_procs
+	assert_dir_holds "$TMPDIR"
+	[[ ! -e int.svg ]]
+	run cat int.out
+	assert_output ''
+}
+
+@test "SIGINT while the semaphore set exists: exit 130, nothing left" {
+	run interrupt semaphore
+	assert_success
+	assert_output 'status 130'
+	assert_no_procs
+	assert_dir_holds "$TMPDIR"
+}
+
+@test "SIGINT while the FIFOs exist: exit 130, scratch directory gone" {
+	run interrupt fifo
+	assert_success
+	assert_output 'status 130'
+	assert_no_procs
+	assert_dir_holds "$TMPDIR"
+	[[ ! -e int.svg ]]
+}
