@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,7 @@ struct side {
 };
 
 struct tour {
-	char dir[64];         /* scratch directory, also our cwd */
+	char dir[PATH_MAX];   /* scratch directory, also our cwd */
 	key_t keys[MAX_KEYS]; /* keys handed out, checked at the end */
 	char key_text[MAX_KEYS][12];
 	size_t key_count;
@@ -131,6 +132,10 @@ static struct side *spawn(struct tour *t, const char *label, const char *input,
 	*s = (struct side){ .label = label };
 	xpipe(out);
 	xpipe(in);
+	/* Our ends stay ours: the sides started later must not hold them. */
+	if (sys_fcntl(out[0], F_SETFD, FD_CLOEXEC) == -1 ||
+	    sys_fcntl(in[1], F_SETFD, FD_CLOEXEC) == -1)
+		die_errno("fcntl FD_CLOEXEC");
 	s->pid = xfork();
 	if (s->pid == 0) {
 		xclose(out[0]);
@@ -162,7 +167,7 @@ static void take_lines(struct side *s)
 			s->eof = true;
 			return;
 		}
-		printf("    %-11s| %s\n", s->label, line);
+		printf("    %-11s | %s\n", s->label, line);
 		append_log(s, line, (size_t)len);
 	} while (line_reader_has_line(&s->out));
 }
@@ -219,7 +224,9 @@ static bool stop_side(struct side *s)
 	for (int tries = 0; tries < 40; tries++) {
 		if (sys_waitpid(s->pid, &s->status, WNOHANG) == s->pid)
 			return true;
-		sleep_seconds(0.05);
+		/* Not sleep_seconds(): after our own SIGINT it returns at once.
+		 */
+		poll(NULL, 0, 50);
 	}
 	sys_kill(s->pid, SIGKILL);
 	return false;
@@ -280,7 +287,9 @@ static void check_said(struct tour *t, const struct side *s, const char *text)
 /* Waits for every side, then checks each exited 0. */
 static void end_step(struct tour *t, bool ran)
 {
-	if (!ran)
+	if (!ran && stop_signal())
+		printf("    interrupted by %s\n", signal_name(stop_signal()));
+	else if (!ran)
 		check(t, false, "the step finished in time");
 	if (ran && !pump(t, NULL, NULL))
 		ran = check(t, false, "every side closed its output in time");
@@ -311,6 +320,8 @@ static void step_pipe(struct tour *t)
 	check_said(t, s, "read: world");
 	forget_sides(t);
 
+	if (stop_signal())
+		return;
 	printf("  Two pipes, one each way: the child answers in upper case.\n");
 	s = spawn(t, "pipe", NULL, upper_args);
 	end_step(t, pump(t, NULL, NULL));
@@ -342,7 +353,11 @@ static void step_fifo(struct tour *t)
 /* Runs one applet that plays both sides itself; checks a line. */
 static void run_solo(struct tour *t, char *const args[], const char *want)
 {
-	struct side *s = spawn(t, args[0], NULL, args);
+	struct side *s;
+
+	if (stop_signal())
+		return;
+	s = spawn(t, args[0], NULL, args);
 
 	end_step(t, pump(t, NULL, NULL));
 	check_said(t, s, want);
@@ -436,6 +451,45 @@ static void step_msg(struct tour *t)
 	forget_sides(t);
 }
 
+/* One shm-server/shm-client conversation in the given sync mode. */
+static void shm_conversation(struct tour *t, char *sync)
+{
+	char *key = (char *)tour_key(t);
+	char *server_args[] = { "shm-server", "-k", key, "--sync", sync, NULL };
+	char *client_args[] = { "shm-client", "-k", key, "--sync", sync, NULL };
+	struct side *server, *client;
+	bool ran;
+
+	if (stop_signal())
+		return;
+	printf("  --sync %s\n", sync);
+	server = spawn(t, "shm-server", NULL, server_args);
+	ran = pump(t, server, "waiting for a client");
+	if (ran) {
+		client = spawn(t, "shm-client", "hello, segment\nquit\n",
+		               client_args);
+		ran = pump(t, NULL, NULL);
+		end_step(t, ran);
+		check_said(t, server, "read: hello, segment");
+		check_said(t, client, "reply: hello, segment");
+	} else {
+		end_step(t, ran);
+	}
+	forget_sides(t);
+}
+
+static void step_shm(struct tour *t)
+{
+	narrate(t, "System V shared memory: the tutorials' client and server",
+	        "  The server makes a segment with shmget(2) and attaches it\n"
+	        "  with shmat(2); the client attaches the same one.  Data is\n"
+	        "  copied once, into the segment; only the wake-up needs the\n"
+	        "  kernel: a signal, a semaphore, or a futex.\n");
+	shm_conversation(t, "signal");
+	shm_conversation(t, "sem");
+	shm_conversation(t, "futex");
+}
+
 static void step_sem(struct tour *t)
 {
 	char *key = (char *)tour_key(t);
@@ -491,14 +545,20 @@ static void show_objects(const struct tour *t, const char *when, int counts[3],
 
 	for (int i = 0; i < 3; i++)
 		counts[i] = count_objects(t, kinds[i], ours_left);
-	printf("  System V objects %s: %d segments, %d queues, %d "
-	       "semaphore sets\n",
+	printf("  System V objects %s: shared memory segments %d, message "
+	       "queues %d, semaphore sets %d\n",
 	       when, counts[0], counts[1], counts[2]);
 }
 
 static void make_scratch_dir(struct tour *t)
 {
-	snprintf(t->dir, sizeof(t->dir), "/tmp/ipcdemo-tour.XXXXXX");
+	const char *tmp = getenv("TMPDIR");
+
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	if (snprintf(t->dir, sizeof(t->dir), "%s/ipcdemo-tour.XXXXXX", tmp) >=
+	    (int)sizeof(t->dir))
+		die("TMPDIR is too long: %s", tmp);
 	if (!mkdtemp(t->dir))
 		die_errno("mkdtemp %s", t->dir);
 	cleanup_dir(t->dir);
@@ -522,7 +582,7 @@ static void wait_for_enter(const struct opts *o)
 int tour_main(int argc, char **argv)
 {
 	static void (*const steps[])(struct tour *) = {
-		step_pipe, step_fifo, step_msg, step_sem, step_signal,
+		step_pipe, step_fifo, step_msg, step_shm, step_sem, step_signal,
 	};
 	struct opts o = { 0 };
 	struct tour t = { .key_count = 0 };
@@ -530,9 +590,13 @@ int tour_main(int argc, char **argv)
 	bool ours_left = false;
 
 	parse_opts(argc, argv, &o);
-	/* The children trace too when we do. */
+	/*
+	 * --trace is for the sides' system calls; the tour's own pipes and
+	 * forks would only bury them.
+	 */
 	if (trace_enabled)
 		setenv("IPCDEMO_TRACE", "1", 1);
+	trace_enabled = false;
 	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
 	make_scratch_dir(&t);
 	show_objects(&t, "before", before, &ours_left);
