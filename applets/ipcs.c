@@ -5,8 +5,8 @@
  * Scripts parse this output, so every byte is ipcs's: the blank line
  * before and after each section, the column widths (an owner name is
  * cut to 10 characters except in -c), times in the local time zone as
- * ctime(3) writes them, less the weekday and seconds' year in the
- * tables, and "Not set" for a time that never was.  The objects come
+ * ctime(3) writes them (less the weekday and the year in the -t tables
+ * of queues and segments), and "Not set" for a time that never was.  The objects come
  * from /proc/sysvipc as ipcs reads them (src/sysvipc.c); -u asks the
  * kernel (*_INFO), -l reads /proc/sys/kernel, -q -i asks IPC_STAT for
  * the queue limit /proc does not show, and -s -i asks each semaphore's
