@@ -47,7 +47,7 @@ static const char usage[] =
 	" -h, --help                 display this help\n"
 	" -V, --version              display version\n"
 	"\n"
-	"For more details see ipcrm-clone(1).\n";
+	"For more details see ipcrm(1).\n";
 
 #define PARSE_FAILED "failed to parse argument"
 
