@@ -6,11 +6,11 @@
  * before and after each section, the column widths (an owner name is
  * cut to 10 characters except in -c), times in the local time zone as
  * ctime(3) writes them (less the weekday and the year in the -t tables
- * of queues and segments), and "Not set" for a time that never was.  The objects come
- * from /proc/sysvipc as ipcs reads them (src/sysvipc.c); -u asks the
- * kernel (*_INFO), -l reads /proc/sys/kernel, -q -i asks IPC_STAT for
- * the queue limit /proc does not show, and -s -i asks each semaphore's
- * value, waiters and last pid.
+ * of queues and segments), and "Not set" for a time that never was.  The
+ * objects come from /proc/sysvipc as ipcs reads them (src/sysvipc.c); -u asks
+ * the kernel (*_INFO), -l reads /proc/sys/kernel, -q -i asks IPC_STAT for the
+ * queue limit /proc does not show, and -s -i asks each semaphore's value,
+ * waiters and last pid.
  *
  * One difference: "-s -i" with a negative id makes ipcs 2.38 crash
  * (SIGSEGV); here, as for -m and -q, it shows the first set under the
@@ -354,7 +354,7 @@ static void print_table(enum sysv_kind kind, const struct opts *o)
 /* A number from a /proc/sys file; false if it cannot be read. */
 static bool read_number(const char *path, uint64_t *value)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = fopen(path, "re");
 	bool ok;
 
 	if (!f)
@@ -451,7 +451,7 @@ static void shm_limits(enum unit unit)
 
 static void sem_limits(void)
 {
-	FILE *f = fopen("/proc/sys/kernel/sem", "r");
+	FILE *f = fopen("/proc/sys/kernel/sem", "re");
 	int msl, mns, opm, mni, got = 0;
 	struct seminfo info;
 
@@ -478,42 +478,54 @@ static void sem_limits(void)
 	printf("semaphore max value = %u\n", SEMVMX_VALUE);
 }
 
+static const char *const kind_names[] = { [SYSV_MSG] = "message queues",
+	                                  [SYSV_SHM] = "shared memory",
+	                                  [SYSV_SEM] = "semaphores" };
+
+/* The *_INFO call; false after ipcs's line if the kernel refuses it. */
+static bool get_info(enum sysv_kind kind, void *info)
+{
+	int rc;
+
+	if (kind == SYSV_MSG)
+		rc = sys_msgctl(0, MSG_INFO, info);
+	else if (kind == SYSV_SHM)
+		rc = sys_shmctl(0, SHM_INFO, info);
+	else
+		rc = sys_semctl(0, 0, SEM_INFO, (union semun){ .info = info });
+	if (rc < 0)
+		printf("kernel not configured for %s\n", kind_names[kind]);
+	return rc >= 0;
+}
+
 static void print_status(enum sysv_kind kind, enum unit unit)
 {
-	struct msginfo msg;
-	struct shm_info shm;
-	struct seminfo sem;
+	union {
+		struct msginfo msg;
+		struct shm_info shm;
+		struct seminfo sem;
+	} u;
 
-	if (kind == SYSV_MSG &&
-	    sys_msgctl(0, MSG_INFO, (struct msqid_ds *)(void *)&msg) >= 0) {
-		print_title(kind, FMT_STATUS);
-		printf("allocated queues = %d\n", msg.msgpool);
-		printf("used headers = %d\n", msg.msgmap);
-		print_size(unit, "used space", (uint64_t)msg.msgtql,
+	if (!get_info(kind, &u))
+		return;
+	print_title(kind, FMT_STATUS);
+	if (kind == SYSV_MSG) {
+		printf("allocated queues = %d\n", u.msg.msgpool);
+		printf("used headers = %d\n", u.msg.msgmap);
+		print_size(unit, "used space", (uint64_t)u.msg.msgtql,
 		           unit == UNIT_DEFAULT ? " bytes\n" : "\n", 0);
-	} else if (kind == SYSV_SHM &&
-	           sys_shmctl(0, SHM_INFO, (struct shmid_ds *)(void *)&shm) >=
-	                   0) {
-		print_title(kind, FMT_STATUS);
+	} else if (kind == SYSV_SHM) {
 		printf("segments allocated %d\n"
 		       "pages allocated %ld\n"
 		       "pages resident  %ld\n"
 		       "pages swapped   %ld\n"
 		       "Swap performance: %ld attempts\t %ld successes\n",
-		       shm.used_ids, (long)shm.shm_tot, (long)shm.shm_rss,
-		       (long)shm.shm_swp, (long)shm.swap_attempts,
-		       (long)shm.swap_successes);
-	} else if (kind == SYSV_SEM &&
-	           sys_semctl(0, 0, SEM_INFO, (union semun){ .info = &sem }) >=
-	                   0) {
-		print_title(kind, FMT_STATUS);
-		printf("used arrays = %d\n", sem.semusz);
-		printf("allocated semaphores = %d\n", sem.semaem);
+		       u.shm.used_ids, (long)u.shm.shm_tot, (long)u.shm.shm_rss,
+		       (long)u.shm.shm_swp, (long)u.shm.swap_attempts,
+		       (long)u.shm.swap_successes);
 	} else {
-		printf("kernel not configured for %s\n",
-		       kind == SYSV_MSG   ? "message queues"
-		       : kind == SYSV_SHM ? "shared memory"
-		                          : "semaphores");
+		printf("used arrays = %d\n", u.sem.semusz);
+		printf("allocated semaphores = %d\n", u.sem.semaem);
 	}
 }
 
@@ -584,7 +596,7 @@ static void print_one_sem(int id, const struct sysv_obj *o)
 	static const char *const names[] = { "GETVAL", "GETNCNT", "GETZCNT",
 		                             "GETPID" };
 	char t[32], c[32];
-	int *values = calloc(o->size ? o->size : 1, sizeof(cmds));
+	int *values = calloc(o->size ? o->size : 1, 4 * sizeof(int));
 
 	if (!values)
 		die("out of memory");
