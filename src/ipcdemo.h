@@ -2,11 +2,12 @@
  * ipcdemo.h - everything the applets share: their prototypes, expanded
  * from applets.def, and the helpers in src/.
  *
- * The helpers fall into six groups, one file each: errors (die.c),
- * argument parsing (parse.c), EINTR-safe I/O (io.c), signals (signals.c),
- * the cleanup list (cleanup.c) and the traced system call wrappers
- * (trace.c).  Applets make IPC-related system calls only through the
- * sys_*() wrappers, so --trace shows every one of them.
+ * The helpers fall into groups, one file each: errors (die.c), argument
+ * parsing (parse.c), EINTR-safe I/O (io.c), the lines a sending side
+ * sends (line_source.c), signals (signals.c), the cleanup list
+ * (cleanup.c) and the traced system call wrappers (trace.c).  Applets
+ * make IPC-related system calls only through the sys_*() wrappers, so
+ * --trace shows every one of them.
  */
 #ifndef IPCDEMO_H
 #define IPCDEMO_H
@@ -163,6 +164,47 @@ void line_reader_free(struct line_reader *lr);
 void prompt_if_tty(void);
 /* True for the line that ends a conversation. */
 bool is_quit_line(const char *line);
+
+/* ---- line_source.c: what a sending side sends (SPEC §3) ---- */
+
+/*
+ * Each -m TEXT argument in order if any was given, else each line of
+ * standard input, with prompt_if_tty() before it, until EOF or a line
+ * 'quit' (which ends the input and is not returned).  Zero-initialise
+ * it; line_source_add() each -m TEXT while parsing the options.
+ */
+struct line_source {
+	char **texts; /* the -m arguments (argv strings, not copied) */
+	size_t count;
+	size_t cap;
+	size_t next;
+	bool send_quit;       /* return the 'quit' line, then end */
+	bool quit_ends_texts; /* a -m quit ends the texts too */
+	bool ended;
+	bool reading; /* in is set up */
+	struct line_reader in;
+	void (*idle)(void *arg);
+	void *idle_arg;
+	int idle_ms;
+};
+
+void line_source_add(struct line_source *ls, char *text);
+/* line_reader_watch() for standard input: EPIPE once fd's reader goes. */
+void line_source_watch(struct line_source *ls, int fd);
+/*
+ * While waiting for a line of standard input, calls fn(arg) each time
+ * ms milliseconds pass without one (e.g. to see that the peer lives).
+ */
+void line_source_idle(struct line_source *ls, int ms, void (*fn)(void *arg),
+                      void *arg);
+/*
+ * The next line, NUL-terminated, valid until the next call; returns its
+ * length.  -1 at the end: errno 0 after the last -m TEXT, at EOF or at
+ * 'quit'; EINTR on a stop signal; EPIPE when the watched pipe's reader
+ * has gone.  Any other error reading standard input dies.
+ */
+ssize_t line_source_next(struct line_source *ls, char **line);
+void line_source_free(struct line_source *ls);
 
 /* ---- signals.c: block first, then wait (STYLE §6) ---- */
 
