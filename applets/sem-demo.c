@@ -215,7 +215,7 @@ static pid_t live_user(const struct semset *s)
 	for (int i = 0; i < s->nsems; i++) {
 		pid_t pid = semset_last_pid(s, (unsigned short)i);
 
-		if (pid > 0 && (sys_kill(pid, 0) == 0 || errno == EPERM))
+		if (pid_alive(pid))
 			return pid;
 	}
 	return 0;

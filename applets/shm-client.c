@@ -11,7 +11,6 @@
  * that dies is noticed even at the prompt.  It never removes the
  * server's objects: it only detaches.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -122,7 +121,7 @@ static void connect_slot(struct client *cl)
 		if (shm_chan_connect(&cl->ch, &holder) == SHM_OK)
 			return;
 		/* A live holder is served now: one client at a time. */
-		if (sys_kill(holder, 0) == 0 || errno == EPERM)
+		if (pid_alive(holder))
 			break;
 		if (!sleep_seconds(0.05))
 			exit(stop_exit_status());

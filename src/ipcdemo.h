@@ -225,6 +225,12 @@ void tick_disarm(void);
 bool sleep_seconds(double seconds);
 /* Adds the signals to the blocked set; the old mask goes to *old. */
 void block_signals(sigset_t *old, const int *signals, size_t count);
+/*
+ * True while a process pid > 0 exists: kill(pid, 0) succeeds, or fails
+ * with EPERM (it is someone else's).  A zombie still counts, and a
+ * reused PID looks alive: msg_pid_alive() tells those apart.
+ */
+bool pid_alive(pid_t pid);
 /* "SIGUSR1" */
 const char *signal_name(int sig);
 /* "exited with status 0", "killed by SIGPIPE", ... */

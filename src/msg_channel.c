@@ -516,7 +516,7 @@ bool msg_pid_alive(pid_t pid, uint64_t start_time)
 	uint64_t start;
 	char state;
 
-	if (sys_kill(pid, 0) == -1 && errno != EPERM)
+	if (!pid_alive(pid))
 		return false;
 	/* kill(pid, 0) succeeds on a zombie too: ask /proc. */
 	if (!proc_stat(pid, &state, &start))

@@ -22,11 +22,6 @@
 #define SHM_NSEMS 2
 #define SETUP_WAIT_TRIES 40 /* x 50 ms: how long a server may take */
 
-static bool pid_alive(pid_t pid)
-{
-	return pid > 0 && (sys_kill(pid, 0) == 0 || errno == EPERM);
-}
-
 static void pause_briefly(void)
 {
 	sleep_seconds(0.05);

@@ -5,7 +5,8 @@
  * installed without SA_RESTART, so a blocking call returns EINTR and
  * the applet cleans up on its way out instead of inside a handler.
  * SIGPIPE is ignored: a write to a pipe nobody reads returns EPIPE,
- * which the applets report as "reader has gone" (SPEC §3).
+ * which the applets report as "reader has gone" (SPEC §3).  Signal 0
+ * asks only whether a process is there (pid_alive()).
  */
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -105,6 +106,11 @@ void block_signals(sigset_t *old, const int *signals, size_t count)
 	for (size_t i = 0; i < count; i++)
 		sigaddset(&set, signals[i]);
 	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+bool pid_alive(pid_t pid)
+{
+	return pid > 0 && (sys_kill(pid, 0) == 0 || errno == EPERM);
 }
 
 const char *signal_name(int sig)
