@@ -319,14 +319,6 @@ static void signal_all(const pid_t *pids, const int *statuses, size_t n,
 			sys_kill(pids[i], sig);
 }
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /*
  * Reaps the n children, their statuses to statuses[] (-1: not yet).
  * On a stop signal it passes SIGTERM on, so they stop where they are
@@ -357,8 +349,9 @@ static void reap_children(const pid_t *pids, int *statuses, size_t n)
 			die_errno("waitpid");
 		if (stop_signal() && asked == 0) {
 			signal_all(pids, statuses, n, SIGTERM);
-			asked = now_seconds();
-		} else if (asked > 0 && now_seconds() - asked > STOP_GRACE) {
+			asked = monotonic_seconds();
+		} else if (asked > 0 &&
+		           monotonic_seconds() - asked > STOP_GRACE) {
 			signal_all(pids, statuses, n, SIGKILL);
 		}
 	}
@@ -497,11 +490,11 @@ static void wait_for_start(const struct semset *s)
  */
 static void line_up(struct shared *sh, long procs)
 {
-	double give_up = now_seconds() + START_WAIT;
+	double give_up = monotonic_seconds() + START_WAIT;
 
 	atomic_fetch_add(&sh->running, 1);
 	while (atomic_load(&sh->running) < procs && !stop_signal() &&
-	       now_seconds() < give_up)
+	       monotonic_seconds() < give_up)
 		sched_yield();
 }
 

@@ -223,6 +223,13 @@ void tick_arm(void);
 void tick_disarm(void);
 /* Sleeps, returning false early if a stop signal comes. */
 bool sleep_seconds(double seconds);
+/* CLOCK_MONOTONIC now, in seconds: for measuring what a wait took. */
+double monotonic_seconds(void);
+/*
+ * The CLOCK_MONOTONIC time seconds from now: an absolute deadline, so
+ * that a wait interrupted by ticks and retried is not stretched.
+ */
+struct timespec monotonic_after(double seconds);
 /* Adds the signals to the blocked set; the old mask goes to *old. */
 void block_signals(sigset_t *old, const int *signals, size_t count);
 /*

@@ -90,14 +90,7 @@ void msg_wait_timeout(struct msg_wait *w, double seconds)
 		w->deadline = (struct timespec){ 0, 0 };
 		return;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &w->deadline);
-	w->deadline.tv_sec += (time_t)seconds;
-	w->deadline.tv_nsec +=
-		(long)((seconds - (double)(time_t)seconds) * 1e9);
-	if (w->deadline.tv_nsec >= 1000000000L) {
-		w->deadline.tv_sec++;
-		w->deadline.tv_nsec -= 1000000000L;
-	}
+	w->deadline = monotonic_after(seconds);
 }
 
 static bool past(const struct timespec *deadline)

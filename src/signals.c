@@ -75,18 +75,33 @@ void tick_disarm(void)
 	set_tick(0);
 }
 
+double monotonic_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct timespec monotonic_after(double seconds)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += (time_t)seconds;
+	t.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
 bool sleep_seconds(double seconds)
 {
-	struct timespec until;
-
 	/* An absolute deadline, so EINTR from a tick does not stretch it. */
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += (time_t)seconds;
-	until.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	struct timespec until = monotonic_after(seconds);
+
 	while (!stop_signal()) {
 		int rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until,
 		                         NULL);
