@@ -24,7 +24,6 @@
  * die with their parent (PR_SET_PDEATHSIG) should it be killed.
  */
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -296,14 +295,6 @@ static struct semset create_set(const struct opts *o, key_t key,
 }
 
 /* ---- children ---- */
-
-/* In a child: die with the parent, even if it is killed with SIGKILL. */
-static void follow_parent(pid_t parent)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(EXIT_FAILURE);
-}
 
 static noreturn void child_exit(int status)
 {

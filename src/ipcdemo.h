@@ -238,6 +238,14 @@ void block_signals(sigset_t *old, const int *signals, size_t count);
  * reused PID looks alive: msg_pid_alive() tells those apart.
  */
 bool pid_alive(pid_t pid);
+/*
+ * First thing in a forked child: the kernel is to SIGKILL it when the
+ * parent dies (PR_SET_PDEATHSIG), so no child outlives a parent killed
+ * with SIGKILL, stopped children included.  If the parent has already
+ * gone (getppid() is no longer parent) the child leaves at once with
+ * _exit(EXIT_FAILURE).
+ */
+void follow_parent(pid_t parent);
 /* "SIGUSR1" */
 const char *signal_name(int sig);
 /* "exited with status 0", "killed by SIGPIPE", ... */

@@ -8,10 +8,13 @@
  * which the applets report as "reader has gone" (SPEC §3).  Signal 0
  * asks only whether a process is there (pid_alive()).
  */
+#include <sys/prctl.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ipcdemo.h"
 
@@ -126,6 +129,13 @@ void block_signals(sigset_t *old, const int *signals, size_t count)
 bool pid_alive(pid_t pid)
 {
 	return pid > 0 && (sys_kill(pid, 0) == 0 || errno == EPERM);
+}
+
+void follow_parent(pid_t parent)
+{
+	/* A parent gone before the prctl() would never send the signal. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+		_exit(EXIT_FAILURE);
 }
 
 const char *signal_name(int sig)
