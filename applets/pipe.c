@@ -53,15 +53,10 @@ struct opts {
 /* The largest size an unprivileged F_SETPIPE_SZ may ask for. */
 static size_t pipe_max_size(void)
 {
-	FILE *f = fopen(PIPE_MAX_SIZE_FILE, "r");
-	unsigned long value = 1048576;
+	unsigned long long value = 1048576;
 
-	if (f) {
-		if (fscanf(f, "%lu", &value) != 1)
-			value = 1048576;
-		fclose(f);
-	}
-	return value;
+	read_number_file(PIPE_MAX_SIZE_FILE, &value);
+	return (size_t)value;
 }
 
 static void set_mode(struct opts *o, enum mode mode)

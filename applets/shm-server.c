@@ -63,14 +63,9 @@ struct opts {
 /* The largest segment: our own limit, or SHMMAX if that is lower. */
 static size_t max_size(void)
 {
-	FILE *f = fopen(SHMMAX_FILE, "r");
 	unsigned long long shmmax = SHM_MAX_SIZE;
 
-	if (f) {
-		if (fscanf(f, "%llu", &shmmax) != 1)
-			shmmax = SHM_MAX_SIZE;
-		fclose(f);
-	}
+	read_number_file(SHMMAX_FILE, &shmmax);
 	return shmmax < SHM_MAX_SIZE ? (size_t)shmmax : SHM_MAX_SIZE;
 }
 

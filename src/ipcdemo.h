@@ -160,6 +160,12 @@ void line_reader_watch(struct line_reader *lr, int fd);
 ssize_t line_read(struct line_reader *lr, char **line);
 void line_reader_free(struct line_reader *lr);
 
+/*
+ * The number a file such as /proc/sys/kernel/msgmax holds, into
+ * *value; false, *value untouched, if the file cannot be read as one.
+ */
+bool read_number_file(const char *path, unsigned long long *value);
+
 /* Prints "input> " when stdin is a terminal (SPEC §3). */
 void prompt_if_tty(void);
 /* True for the line that ends a conversation. */

@@ -26,15 +26,11 @@ struct msg_partial {
 
 size_t msg_max_size(void)
 {
-	FILE *f = fopen(MSGMAX_FILE, "r");
-	unsigned long value = MSG_DEFAULT_MSGMAX;
+	unsigned long long value;
 
-	if (f) {
-		if (fscanf(f, "%lu", &value) != 1 || value <= HEADER_BYTES)
-			value = MSG_DEFAULT_MSGMAX;
-		fclose(f);
-	}
-	return value;
+	if (!read_number_file(MSGMAX_FILE, &value) || value <= HEADER_BYTES)
+		value = MSG_DEFAULT_MSGMAX;
+	return (size_t)value;
 }
 
 static struct msg_packet *packet_alloc(size_t msgmax)
