@@ -37,7 +37,6 @@ static const char usage[] =
 	"      --trace           print each system call on stderr\n"
 	"  -h, --help            print this help\n";
 
-#define MAX_SPIN_US 1000000
 #define SLOT_WAIT_TRIES 60 /* x 50 ms for a dead client's slot to free */
 #define IDLE_CHECK_MS 1000
 
@@ -75,15 +74,10 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			continue;
 		switch (c) {
 		case OPT_SYNC:
-			o->sync = shm_sync_parse(optarg);
-			if (!o->sync)
-				usage_error("invalid sync mode: '%s' (signal, "
-				            "sem or futex)",
-				            optarg);
+			o->sync = shm_sync_arg(optarg);
 			break;
 		case OPT_SPIN:
-			o->spin_us = (long)parse_num(optarg, 0, MAX_SPIN_US,
-			                             "spin time");
+			o->spin_us = shm_spin_arg(optarg);
 			spin_given = true;
 			break;
 		case 'm':
