@@ -82,9 +82,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	       -1) {
 		switch (c) {
 		case 'f':
-			if (!*optarg)
-				usage_error("invalid FIFO path: '' (empty)");
-			o->fifo = optarg;
+			o->fifo = fifo_path_arg(optarg);
 			break;
 		case OPT_NONBLOCK:
 			o->nonblock = true;

@@ -112,6 +112,8 @@ const char *key_opts_origin(const struct key_opts *ko);
 
 /* ---- fifo.c: a FIFO's path, checked (SPEC §4.2) ---- */
 
+/* -f/--fifo PATH: the path, or a usage error if it is empty. */
+const char *fifo_path_arg(const char *arg);
 /* "a regular file", "a directory", ... for messages. */
 const char *file_kind(mode_t mode);
 /* "PATH is a directory, not a FIFO; leaving it alone", exit 1. */
