@@ -66,9 +66,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	while ((c = getopt_long(argc, argv, ":f:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (!*optarg)
-				usage_error("invalid FIFO path: '' (empty)");
-			o->fifo = optarg;
+			o->fifo = fifo_path_arg(optarg);
 			break;
 		case OPT_MODE:
 			o->mode = parse_mode(optarg);

@@ -82,9 +82,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	       -1) {
 		switch (c) {
 		case 'f':
-			if (!*optarg)
-				usage_error("invalid FIFO path: '' (empty)");
-			o->fifo = optarg;
+			o->fifo = fifo_path_arg(optarg);
 			break;
 		case OPT_NONBLOCK:
 			o->nonblock = true;
@@ -237,33 +235,24 @@ static bool send_line(const struct writer *w, const char *text, size_t len)
 
 static void send_stdin(const struct writer *w)
 {
-	struct line_reader in;
+	/* 'quit' goes to the reader too: it ends both sides. */
+	struct line_source in = { .send_quit = true };
 	ssize_t len;
 	char *line;
 
-	line_reader_init(&in, STDIN_FILENO);
 	/*
 	 * While it waits for input, the line reader also polls our end of
 	 * the FIFO, which reports POLLERR once no reader has it open: a
 	 * reader killed while the user thinks is reported now, not at the
 	 * next line.
 	 */
-	line_reader_watch(&in, w->fd);
-	for (;;) {
-		prompt_if_tty();
-		len = line_read(&in, &line);
-		if (len < 0 && errno == EPIPE)
-			reader_gone(w);
-		if (len < 0) {
-			if (errno && !stop_signal())
-				die_errno("read standard input");
+	line_source_watch(&in, w->fd);
+	while ((len = line_source_next(&in, &line)) >= 0)
+		if (!send_line(w, line, (size_t)len))
 			break;
-		}
-		/* 'quit' goes to the reader too: it ends both sides. */
-		if (!send_line(w, line, (size_t)len) || is_quit_line(line))
-			break;
-	}
-	line_reader_free(&in);
+	if (len < 0 && errno == EPIPE)
+		reader_gone(w);
+	line_source_free(&in);
 }
 
 /*

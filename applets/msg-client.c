@@ -58,14 +58,13 @@ enum { OPT_TYPE = OPT_APPLET, OPT_TIMEOUT, OPT_SHUTDOWN };
 struct opts {
 	struct key_opts ko;
 	long type;
-	double timeout; /* 0: no timeout */
-	char **messages;
-	size_t message_count;
+	double timeout;           /* 0: no timeout */
+	struct line_source input; /* the -m texts, or stdin */
 	bool shutdown;
 };
 
 struct client {
-	const struct opts *o;
+	struct opts *o;
 	struct msg_channel ch;
 	key_t key;
 	pid_t self;
@@ -87,16 +86,13 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	};
 	int c;
 
-	o->messages = calloc((size_t)argc, sizeof(*o->messages));
-	if (!o->messages)
-		die("out of memory");
 	while ((c = getopt_long(argc, argv, ":" KEY_OPTIONS "m:h", longopts,
 	                        NULL)) != -1) {
 		if (key_opts_parse(&o->ko, c, optarg))
 			continue;
 		switch (c) {
 		case 'm':
-			o->messages[o->message_count++] = optarg;
+			line_source_add(&o->input, optarg);
 			break;
 		case OPT_TYPE:
 			o->type = (long)parse_num(optarg, 1, MSG_TYPE_MAX,
@@ -116,7 +112,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		}
 	}
 	usage_no_operands(argc, argv);
-	if (o->shutdown && o->message_count)
+	if (o->shutdown && o->input.count)
 		usage_error("-m and --shutdown exclude each other");
 }
 
@@ -248,8 +244,9 @@ static bool exchange(struct client *c, const char *text, size_t len)
 }
 
 /* Dies if the server or its queue has gone (the idle check). */
-static void check_server(const struct client *c)
+static void check_server(void *arg)
 {
+	const struct client *c = arg;
 	struct msqid_ds ds;
 
 	if (c->server && !msg_pid_alive(c->server, c->server_start)) {
@@ -261,45 +258,29 @@ static void check_server(const struct client *c)
 }
 
 /*
- * Waits for a line to read, looking at the server once a second; false
- * on a stop signal.  The tick is off meanwhile: wait_readable() would
- * start its timeout again at each one and never time out.
+ * The next line to send; while waiting for one on stdin, the server is
+ * looked at once a second.  The tick is off meanwhile: wait_readable()
+ * would start its timeout again at each one and never time out.
  */
-static bool wait_for_input(const struct client *c, const struct line_reader *in)
+static ssize_t next_line(struct client *c, char **line)
 {
-	int ready;
+	ssize_t len;
 
-	if (in->eof || (in->end > in->start &&
-	                memchr(in->buf + in->start, '\n', in->end - in->start)))
-		return true;
 	tick_disarm();
-	while ((ready = wait_readable(STDIN_FILENO, IDLE_CHECK_MS)) == 0)
-		check_server(c);
+	len = line_source_next(&c->o->input, line);
 	tick_arm();
-	return ready == 1 || errno != EINTR;
+	return len;
 }
 
-static void send_stdin(struct client *c)
+static void send_lines(struct client *c)
 {
-	struct line_reader in;
 	ssize_t len;
 	char *line;
 
-	line_reader_init(&in, STDIN_FILENO);
-	for (;;) {
-		prompt_if_tty();
-		if (!wait_for_input(c, &in))
+	line_source_idle(&c->o->input, IDLE_CHECK_MS, check_server, c);
+	while ((len = next_line(c, &line)) >= 0)
+		if (!exchange(c, line, (size_t)len))
 			break;
-		len = line_read(&in, &line);
-		if (len < 0) {
-			if (errno && errno != EINTR)
-				die_errno("read standard input");
-			break;
-		}
-		if (is_quit_line(line) || !exchange(c, line, (size_t)len))
-			break;
-	}
-	line_reader_free(&in);
 }
 
 /* Asks the server to go, and waits until its queue is gone. */
@@ -328,7 +309,7 @@ static int shutdown_server(struct client *c)
 	return EXIT_SUCCESS;
 }
 
-static int run(const struct opts *o)
+static int run(struct opts *o)
 {
 	struct client c = { .o = o, .self = getpid() };
 	int id, rc = EXIT_SUCCESS;
@@ -346,16 +327,10 @@ static int run(const struct opts *o)
 	/* Left for an earlier process with our PID: not ours to read. */
 	msg_reclaim(&c.ch, c.self);
 	tick_arm();
-	if (o->shutdown) {
+	if (o->shutdown)
 		rc = shutdown_server(&c);
-	} else if (o->message_count) {
-		for (size_t i = 0; i < o->message_count; i++)
-			if (!exchange(&c, o->messages[i],
-			              strlen(o->messages[i])))
-				break;
-	} else {
-		send_stdin(&c);
-	}
+	else
+		send_lines(&c);
 	tick_disarm();
 	msg_channel_free(&c.ch);
 	return rc;
@@ -365,7 +340,7 @@ static int run(const struct opts *o)
  * Our PID is the request type: replies to us would be typed like the
  * requests.  A child has another PID; it talks, we wait.
  */
-static int run_in_child(const struct opts *o)
+static int run_in_child(struct opts *o)
 {
 	pid_t child = xfork();
 	int status;
@@ -399,6 +374,6 @@ int msg_client_main(int argc, char **argv)
 
 	parse_opts(argc, argv, &o);
 	rc = getpid() == o.type ? run_in_child(&o) : run(&o);
-	free(o.messages);
+	line_source_free(&o.input);
 	return rc;
 }

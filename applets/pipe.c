@@ -46,23 +46,17 @@ enum { OPT_UPPER = OPT_APPLET, OPT_CAPACITY, OPT_SIZE, OPT_SIGPIPE };
 
 struct opts {
 	enum mode mode;
-	char **messages; /* the -m arguments, in order */
-	size_t message_count;
-	size_t size; /* 0: leave the pipe's size alone */
+	struct line_source input; /* the -m arguments, or stdin */
+	size_t size;              /* 0: leave the pipe's size alone */
 };
 
 /* The largest size an unprivileged F_SETPIPE_SZ may ask for. */
 static size_t pipe_max_size(void)
 {
-	FILE *f = fopen(PIPE_MAX_SIZE_FILE, "r");
-	unsigned long value = 1048576;
+	unsigned long long value = 1048576;
 
-	if (f) {
-		if (fscanf(f, "%lu", &value) != 1)
-			value = 1048576;
-		fclose(f);
-	}
-	return value;
+	read_number_file(PIPE_MAX_SIZE_FILE, &value);
+	return (size_t)value;
 }
 
 static void set_mode(struct opts *o, enum mode mode)
@@ -86,13 +80,10 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	};
 	int c;
 
-	o->messages = calloc((size_t)argc, sizeof(*o->messages));
-	if (!o->messages)
-		die("out of memory");
 	while ((c = getopt_long(argc, argv, ":m:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			o->messages[o->message_count++] = optarg;
+			line_source_add(&o->input, optarg);
 			break;
 		case OPT_UPPER:
 			set_mode(o, MODE_UPPER);
@@ -116,7 +107,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	usage_no_operands(argc, argv);
 	if (o->size && o->mode != MODE_CAPACITY)
 		usage_error("--size goes with --capacity");
-	if (o->message_count &&
+	if (o->input.count &&
 	    (o->mode == MODE_CAPACITY || o->mode == MODE_SIGPIPE))
 		usage_error("-m goes with the echo and --upper demos");
 }
@@ -228,45 +219,30 @@ static bool send_line(struct conversation *cv, const char *text)
 	return true;
 }
 
-static void send_stdin(struct conversation *cv)
+/* Sends every line; stops early at a stop signal or a child gone. */
+static void send_lines(struct conversation *cv, struct line_source *input)
 {
-	struct line_reader input;
 	char *line;
 
-	line_reader_init(&input, STDIN_FILENO);
 	/*
 	 * Waiting for input, also watch our end of the pipe: if the child
 	 * dies its read end closes, line_read() says EPIPE, and converse()
 	 * reaps it at once instead of at the next line (SPEC §3).
 	 */
-	line_reader_watch(&input, cv->to_child);
-	for (;;) {
-		prompt_if_tty();
-		if (line_read(&input, &line) < 0) {
-			if (errno && errno != EINTR && errno != EPIPE)
-				die_errno("read standard input");
+	line_source_watch(input, cv->to_child);
+	while (line_source_next(input, &line) >= 0)
+		if (!send_line(cv, line))
 			break;
-		}
-		if (is_quit_line(line) || !send_line(cv, line))
-			break;
-	}
-	line_reader_free(&input);
 }
 
-static int converse(const struct opts *o)
+static int converse(struct opts *o)
 {
 	struct conversation cv = { .upper = o->mode == MODE_UPPER };
 	char how[64];
 	int status;
 
 	start_child(&cv);
-	if (o->message_count) {
-		for (size_t i = 0; i < o->message_count; i++)
-			if (!send_line(&cv, o->messages[i]))
-				break;
-	} else {
-		send_stdin(&cv);
-	}
+	send_lines(&cv, &o->input);
 	/* Closing our write end is what tells the child to finish. */
 	xclose(cv.to_child);
 	if (cv.upper)
@@ -415,6 +391,6 @@ int pipe_main(int argc, char **argv)
 		rc = converse(&o);
 		break;
 	}
-	free(o.messages);
+	line_source_free(&o.input);
 	return rc;
 }

@@ -24,7 +24,6 @@
  * die with their parent (PR_SET_PDEATHSIG) should it be killed.
  */
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -215,7 +214,7 @@ static pid_t live_user(const struct semset *s)
 	for (int i = 0; i < s->nsems; i++) {
 		pid_t pid = semset_last_pid(s, (unsigned short)i);
 
-		if (pid > 0 && (sys_kill(pid, 0) == 0 || errno == EPERM))
+		if (pid_alive(pid))
 			return pid;
 	}
 	return 0;
@@ -297,14 +296,6 @@ static struct semset create_set(const struct opts *o, key_t key,
 
 /* ---- children ---- */
 
-/* In a child: die with the parent, even if it is killed with SIGKILL. */
-static void follow_parent(pid_t parent)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(EXIT_FAILURE);
-}
-
 static noreturn void child_exit(int status)
 {
 	fflush(stdout);
@@ -317,14 +308,6 @@ static void signal_all(const pid_t *pids, const int *statuses, size_t n,
 	for (size_t i = 0; i < n; i++)
 		if (statuses[i] == -1)
 			sys_kill(pids[i], sig);
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /*
@@ -357,8 +340,9 @@ static void reap_children(const pid_t *pids, int *statuses, size_t n)
 			die_errno("waitpid");
 		if (stop_signal() && asked == 0) {
 			signal_all(pids, statuses, n, SIGTERM);
-			asked = now_seconds();
-		} else if (asked > 0 && now_seconds() - asked > STOP_GRACE) {
+			asked = monotonic_seconds();
+		} else if (asked > 0 &&
+		           monotonic_seconds() - asked > STOP_GRACE) {
 			signal_all(pids, statuses, n, SIGKILL);
 		}
 	}
@@ -497,11 +481,11 @@ static void wait_for_start(const struct semset *s)
  */
 static void line_up(struct shared *sh, long procs)
 {
-	double give_up = now_seconds() + START_WAIT;
+	double give_up = monotonic_seconds() + START_WAIT;
 
 	atomic_fetch_add(&sh->running, 1);
 	while (atomic_load(&sh->running) < procs && !stop_signal() &&
-	       now_seconds() < give_up)
+	       monotonic_seconds() < give_up)
 		sched_yield();
 }
 

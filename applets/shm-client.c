@@ -11,9 +11,7 @@
  * that dies is noticed even at the prompt.  It never removes the
  * server's objects: it only detaches.
  */
-#include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "ipcdemo.h"
@@ -39,7 +37,6 @@ static const char usage[] =
 	"      --trace           print each system call on stderr\n"
 	"  -h, --help            print this help\n";
 
-#define MAX_SPIN_US 1000000
 #define SLOT_WAIT_TRIES 60 /* x 50 ms for a dead client's slot to free */
 #define IDLE_CHECK_MS 1000
 
@@ -49,8 +46,7 @@ struct opts {
 	struct key_opts ko;
 	enum shm_sync sync;
 	long spin_us;
-	char **messages;
-	size_t message_count;
+	struct line_source input; /* the -m texts, or stdin */
 };
 
 struct client {
@@ -72,28 +68,20 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	bool spin_given = false;
 	int c;
 
-	o->messages = calloc((size_t)argc, sizeof(*o->messages));
-	if (!o->messages)
-		die("out of memory");
 	while ((c = getopt_long(argc, argv, ":" KEY_OPTIONS "m:h", longopts,
 	                        NULL)) != -1) {
 		if (key_opts_parse(&o->ko, c, optarg))
 			continue;
 		switch (c) {
 		case OPT_SYNC:
-			o->sync = shm_sync_parse(optarg);
-			if (!o->sync)
-				usage_error("invalid sync mode: '%s' (signal, "
-				            "sem or futex)",
-				            optarg);
+			o->sync = shm_sync_arg(optarg);
 			break;
 		case OPT_SPIN:
-			o->spin_us = (long)parse_num(optarg, 0, MAX_SPIN_US,
-			                             "spin time");
+			o->spin_us = shm_spin_arg(optarg);
 			spin_given = true;
 			break;
 		case 'm':
-			o->messages[o->message_count++] = optarg;
+			line_source_add(&o->input, optarg);
 			break;
 		case 'h':
 			usage_help(usage);
@@ -127,7 +115,7 @@ static void connect_slot(struct client *cl)
 		if (shm_chan_connect(&cl->ch, &holder) == SHM_OK)
 			return;
 		/* A live holder is served now: one client at a time. */
-		if (sys_kill(holder, 0) == 0 || errno == EPERM)
+		if (pid_alive(holder))
 			break;
 		if (!sleep_seconds(0.05))
 			exit(stop_exit_status());
@@ -153,58 +141,28 @@ static bool exchange(struct client *cl, const char *text, size_t len)
 	return true;
 }
 
-/* True if line_read() can return without reading more. */
-static bool line_buffered(const struct line_reader *lr)
+/* While waiting for input: dies if the server has gone meanwhile. */
+static void check_server(void *arg)
 {
-	return lr->eof ||
-	       (lr->end > lr->start &&
-	        memchr(lr->buf + lr->start, '\n', lr->end - lr->start));
+	struct client *cl = arg;
+	int rc = shm_chan_check_peer(&cl->ch);
+
+	if (rc != SHM_OK)
+		server_gone(cl, rc);
 }
 
-/*
- * Waits for a line on standard input, looking at the server once a
- * second.  Returns its length, or -1 at EOF or on a stop signal.
- */
-static ssize_t next_line(struct client *cl, struct line_reader *lr, char **line)
+static void send_lines(struct client *cl, struct line_source *input)
 {
-	while (!line_buffered(lr)) {
-		int rc = wait_readable(lr->fd, IDLE_CHECK_MS);
-
-		if (rc < 0 && errno == EINTR)
-			return -1;
-		if (rc < 0)
-			die_errno("poll standard input");
-		if (rc > 0)
-			break;
-		rc = shm_chan_check_peer(&cl->ch);
-		if (rc != SHM_OK)
-			server_gone(cl, rc);
-	}
-	return line_read(lr, line);
-}
-
-static void send_stdin(struct client *cl)
-{
-	struct line_reader input;
 	ssize_t len;
 	char *line;
 
-	line_reader_init(&input, STDIN_FILENO);
-	for (;;) {
-		prompt_if_tty();
-		len = next_line(cl, &input, &line);
-		if (len < 0) {
-			if (errno && errno != EINTR)
-				die_errno("read standard input");
+	line_source_idle(input, IDLE_CHECK_MS, check_server, cl);
+	while ((len = line_source_next(input, &line)) >= 0)
+		if (!exchange(cl, line, (size_t)len))
 			break;
-		}
-		if (is_quit_line(line) || !exchange(cl, line, (size_t)len))
-			break;
-	}
-	line_reader_free(&input);
 }
 
-static int run(const struct opts *o)
+static int run(struct opts *o)
 {
 	struct client cl = { 0 };
 	struct shm_params params;
@@ -232,15 +190,7 @@ static int run(const struct opts *o)
 		server_gone(&cl, rc);
 	connect_slot(&cl);
 	printf("connected as client %d\n", (int)getpid());
-	if (o->message_count) {
-		for (size_t i = 0; i < o->message_count; i++)
-			if (is_quit_line(o->messages[i]) ||
-			    !exchange(&cl, o->messages[i],
-			              strlen(o->messages[i])))
-				break;
-	} else {
-		send_stdin(&cl);
-	}
+	send_lines(&cl, &o->input);
 	/* quit and EOF end the server too; a stop signal only us. */
 	shm_chan_leave(&cl.ch, stop_signal()
 	                               ? SHM_F_CLIENT_LEFT
@@ -255,11 +205,13 @@ int shm_client_main(int argc, char **argv)
 		.ko = KEY_OPTS_INIT,
 		.sync = SHM_SYNC_SIGNAL,
 		.spin_us = SHM_DEFAULT_SPIN_US,
+		/* A -m quit ends the conversation as a typed one does. */
+		.input = { .quit_ends_texts = true },
 	};
 	int rc;
 
 	parse_opts(argc, argv, &o);
 	rc = run(&o);
-	free(o.messages);
+	line_source_free(&o.input);
 	return rc;
 }

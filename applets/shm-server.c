@@ -47,7 +47,6 @@ static const char usage[] =
 
 #define DEFAULT_SIZE 4096
 #define SHMMAX_FILE "/proc/sys/kernel/shmmax"
-#define MAX_SPIN_US 1000000
 
 enum { OPT_SYNC = OPT_APPLET, OPT_SPIN, OPT_FORCE };
 
@@ -63,25 +62,10 @@ struct opts {
 /* The largest segment: our own limit, or SHMMAX if that is lower. */
 static size_t max_size(void)
 {
-	FILE *f = fopen(SHMMAX_FILE, "r");
 	unsigned long long shmmax = SHM_MAX_SIZE;
 
-	if (f) {
-		if (fscanf(f, "%llu", &shmmax) != 1)
-			shmmax = SHM_MAX_SIZE;
-		fclose(f);
-	}
+	read_number_file(SHMMAX_FILE, &shmmax);
 	return shmmax < SHM_MAX_SIZE ? (size_t)shmmax : SHM_MAX_SIZE;
-}
-
-static enum shm_sync parse_sync(const char *arg)
-{
-	enum shm_sync sync = shm_sync_parse(arg);
-
-	if (!sync)
-		usage_error("invalid sync mode: '%s' (signal, sem or futex)",
-		            arg);
-	return sync;
 }
 
 static void parse_opts(int argc, char **argv, struct opts *o)
@@ -109,11 +93,10 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			                     "segment size");
 			break;
 		case OPT_SYNC:
-			o->sync = parse_sync(optarg);
+			o->sync = shm_sync_arg(optarg);
 			break;
 		case OPT_SPIN:
-			o->spin_us = (long)parse_num(optarg, 0, MAX_SPIN_US,
-			                             "spin time");
+			o->spin_us = shm_spin_arg(optarg);
 			spin_given = true;
 			break;
 		case OPT_MODE:

@@ -20,7 +20,6 @@
  * a stopped child cannot look for its parent itself, and no demo may
  * leave a process behind (SPEC §3).
  */
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <errno.h>
@@ -162,17 +161,6 @@ static noreturn void child_exit(int status)
 	_exit(status);
 }
 
-/*
- * First thing in every child: go when the parent goes.  A stopped
- * child cannot notice on its own, so the kernel is asked to SIGKILL it
- * (prctl(2)); the getppid() check covers a parent gone before that.
- */
-static void child_start(pid_t parent)
-{
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
-		child_exit(EXIT_FAILURE);
-}
-
 static sigset_t set_of(int sig)
 {
 	sigset_t set;
@@ -272,7 +260,7 @@ static noreturn void kill_child(pid_t parent, long rounds)
 	pid_t self = getpid();
 	siginfo_t info;
 
-	child_start(parent);
+	follow_parent(parent);
 	for (long turn = 1; turn <= rounds; turn++) {
 		if (!await_signal(&usr1, parent, &info))
 			child_exit(stop_exit_status());
@@ -339,7 +327,7 @@ static int kill_demo(const struct opts *o)
 
 static noreturn void queue_child(pid_t parent, int sig, long count)
 {
-	child_start(parent);
+	follow_parent(parent);
 	for (long value = 1; value <= count; value++) {
 		if (sys_sigqueue(parent, sig, (int)value) == -1) {
 			struct rlimit rl = { 0 };
@@ -592,7 +580,7 @@ static noreturn void raise_child(pid_t parent)
 	sigset_t usr1 = set_of(SIGUSR1);
 	siginfo_t info;
 
-	child_start(parent);
+	follow_parent(parent);
 	printf("child %d stops itself with raise(SIGSTOP)\n", (int)getpid());
 	if (sys_raise(SIGSTOP) != 0) {
 		warning_errno("raise(SIGSTOP)");

@@ -14,6 +14,13 @@
 
 #include "ipcdemo.h"
 
+const char *fifo_path_arg(const char *arg)
+{
+	if (!*arg)
+		usage_error("invalid FIFO path: '' (empty)");
+	return arg;
+}
+
 const char *file_kind(mode_t mode)
 {
 	switch (mode & S_IFMT) {

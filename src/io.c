@@ -1,5 +1,6 @@
 /*
- * io.c - EINTR-safe I/O and a line reader for lines of any length.
+ * io.c - EINTR-safe I/O, a line reader for lines of any length, and
+ * the one number of a /proc/sys file.
  *
  * A stop signal (SIGINT, SIGTERM, SIGHUP) interrupts these: they return
  * -1 with errno EINTR once stop_signal() is set, so an applet can clean
@@ -190,6 +191,21 @@ ssize_t line_read(struct line_reader *lr, char **line)
 	if (lr->eof)
 		errno = 0;
 	return -1;
+}
+
+bool read_number_file(const char *path, unsigned long long *value)
+{
+	FILE *f = fopen(path, "r");
+	unsigned long long n;
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fscanf(f, "%llu", &n) == 1;
+	fclose(f);
+	if (ok)
+		*value = n;
+	return ok;
 }
 
 void prompt_if_tty(void)

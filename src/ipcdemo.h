@@ -2,13 +2,14 @@
  * ipcdemo.h - everything the applets share: their prototypes, expanded
  * from applets.def, and the helpers in src/.
  *
- * The helpers fall into groups, one file each: errors (die.c),
- * argument parsing (parse.c), EINTR-safe I/O (io.c), signals (signals.c),
- * the cleanup list (cleanup.c), the traced system call wrappers
- * (trace.c), util-linux's conventions for the applets that replace
- * its tools (compat.c) and the list of System V objects (sysvipc.c).
- * Applets make IPC-related system calls only through the sys_*()
- * wrappers, so --trace shows every one of them.
+ * The helpers fall into groups, one file each: errors (die.c), argument
+ * parsing (parse.c), EINTR-safe I/O (io.c), the lines a sending side
+ * sends (line_source.c), signals (signals.c), the cleanup list
+ * (cleanup.c), the traced system call wrappers (trace.c), util-linux's
+ * conventions for the applets that replace its tools (compat.c) and the
+ * list of System V objects (sysvipc.c).  Applets make IPC-related system
+ * calls only through the sys_*() wrappers, so --trace shows every one of
+ * them.
  */
 #ifndef IPCDEMO_H
 #define IPCDEMO_H
@@ -113,6 +114,8 @@ const char *key_opts_origin(const struct key_opts *ko);
 
 /* ---- fifo.c: a FIFO's path, checked (SPEC §4.2) ---- */
 
+/* -f/--fifo PATH: the path, or a usage error if it is empty. */
+const char *fifo_path_arg(const char *arg);
 /* "a regular file", "a directory", ... for messages. */
 const char *file_kind(mode_t mode);
 /* "PATH is a directory, not a FIFO; leaving it alone", exit 1. */
@@ -166,10 +169,57 @@ void line_reader_free(struct line_reader *lr);
  */
 bool line_reader_has_line(const struct line_reader *lr);
 
+/*
+ * The number a file such as /proc/sys/kernel/msgmax holds, into
+ * *value; false, *value untouched, if the file cannot be read as one.
+ */
+bool read_number_file(const char *path, unsigned long long *value);
+
 /* Prints "input> " when stdin is a terminal (SPEC §3). */
 void prompt_if_tty(void);
 /* True for the line that ends a conversation. */
 bool is_quit_line(const char *line);
+
+/* ---- line_source.c: what a sending side sends (SPEC §3) ---- */
+
+/*
+ * Each -m TEXT argument in order if any was given, else each line of
+ * standard input, with prompt_if_tty() before it, until EOF or a line
+ * 'quit' (which ends the input and is not returned).  Zero-initialise
+ * it; line_source_add() each -m TEXT while parsing the options.
+ */
+struct line_source {
+	char **texts; /* the -m arguments (argv strings, not copied) */
+	size_t count;
+	size_t cap;
+	size_t next;
+	bool send_quit;       /* return the 'quit' line, then end */
+	bool quit_ends_texts; /* a -m quit ends the texts too */
+	bool ended;
+	bool reading; /* in is set up */
+	struct line_reader in;
+	void (*idle)(void *arg);
+	void *idle_arg;
+	int idle_ms;
+};
+
+void line_source_add(struct line_source *ls, char *text);
+/* line_reader_watch() for standard input: EPIPE once fd's reader goes. */
+void line_source_watch(struct line_source *ls, int fd);
+/*
+ * While waiting for a line of standard input, calls fn(arg) each time
+ * ms milliseconds pass without one (e.g. to see that the peer lives).
+ */
+void line_source_idle(struct line_source *ls, int ms, void (*fn)(void *arg),
+                      void *arg);
+/*
+ * The next line, NUL-terminated, valid until the next call; returns its
+ * length.  -1 at the end: errno 0 after the last -m TEXT, at EOF or at
+ * 'quit'; EINTR on a stop signal; EPIPE when the watched pipe's reader
+ * has gone.  Any other error reading standard input dies.
+ */
+ssize_t line_source_next(struct line_source *ls, char **line);
+void line_source_free(struct line_source *ls);
 
 /* ---- signals.c: block first, then wait (STYLE §6) ---- */
 
@@ -188,8 +238,29 @@ void tick_arm(void);
 void tick_disarm(void);
 /* Sleeps, returning false early if a stop signal comes. */
 bool sleep_seconds(double seconds);
+/* CLOCK_MONOTONIC now, in seconds: for measuring what a wait took. */
+double monotonic_seconds(void);
+/*
+ * The CLOCK_MONOTONIC time seconds from now: an absolute deadline, so
+ * that a wait interrupted by ticks and retried is not stretched.
+ */
+struct timespec monotonic_after(double seconds);
 /* Adds the signals to the blocked set; the old mask goes to *old. */
 void block_signals(sigset_t *old, const int *signals, size_t count);
+/*
+ * True while a process pid > 0 exists: kill(pid, 0) succeeds, or fails
+ * with EPERM (it is someone else's).  A zombie still counts, and a
+ * reused PID looks alive: msg_pid_alive() tells those apart.
+ */
+bool pid_alive(pid_t pid);
+/*
+ * First thing in a forked child: the kernel is to SIGKILL it when the
+ * parent dies (PR_SET_PDEATHSIG), so no child outlives a parent killed
+ * with SIGKILL, stopped children included.  If the parent has already
+ * gone (getppid() is no longer parent) the child leaves at once with
+ * _exit(EXIT_FAILURE).
+ */
+void follow_parent(pid_t parent);
 /* "SIGUSR1" */
 const char *signal_name(int sig);
 /* "exited with status 0", "killed by SIGPIPE", ... */

@@ -26,15 +26,11 @@ struct msg_partial {
 
 size_t msg_max_size(void)
 {
-	FILE *f = fopen(MSGMAX_FILE, "r");
-	unsigned long value = MSG_DEFAULT_MSGMAX;
+	unsigned long long value;
 
-	if (f) {
-		if (fscanf(f, "%lu", &value) != 1 || value <= HEADER_BYTES)
-			value = MSG_DEFAULT_MSGMAX;
-		fclose(f);
-	}
-	return value;
+	if (!read_number_file(MSGMAX_FILE, &value) || value <= HEADER_BYTES)
+		value = MSG_DEFAULT_MSGMAX;
+	return (size_t)value;
 }
 
 static struct msg_packet *packet_alloc(size_t msgmax)
@@ -90,14 +86,7 @@ void msg_wait_timeout(struct msg_wait *w, double seconds)
 		w->deadline = (struct timespec){ 0, 0 };
 		return;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &w->deadline);
-	w->deadline.tv_sec += (time_t)seconds;
-	w->deadline.tv_nsec +=
-		(long)((seconds - (double)(time_t)seconds) * 1e9);
-	if (w->deadline.tv_nsec >= 1000000000L) {
-		w->deadline.tv_sec++;
-		w->deadline.tv_nsec -= 1000000000L;
-	}
+	w->deadline = monotonic_after(seconds);
 }
 
 static bool past(const struct timespec *deadline)
@@ -516,7 +505,7 @@ bool msg_pid_alive(pid_t pid, uint64_t start_time)
 	uint64_t start;
 	char state;
 
-	if (sys_kill(pid, 0) == -1 && errno != EPERM)
+	if (!pid_alive(pid))
 		return false;
 	/* kill(pid, 0) succeeds on a zombie too: ask /proc. */
 	if (!proc_stat(pid, &state, &start))

@@ -19,14 +19,6 @@ void semset_set_init_delay(double seconds)
 	init_delay = seconds;
 }
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static struct timespec to_timespec(double seconds)
 {
 	struct timespec ts;
@@ -108,14 +100,14 @@ static int initialised(const struct semset *s)
  */
 static int open_existing(struct semset *s, mode_t mode, double init_wait)
 {
-	double start = now_seconds(), pause = POLL_FIRST;
+	double start = monotonic_seconds(), pause = POLL_FIRST;
 	int ready;
 
 	s->semid = sys_semget(s->key, s->nsems, mode & 0777);
 	if (s->semid == -1)
 		return -1;
 	while ((ready = initialised(s)) == 0) {
-		double waited = now_seconds() - start;
+		double waited = monotonic_seconds() - start;
 
 		if (waited >= init_wait) {
 			errno = ETIMEDOUT;
@@ -129,7 +121,7 @@ static int open_existing(struct semset *s, mode_t mode, double init_wait)
 		}
 		pause = pause * 2 < POLL_MAX ? pause * 2 : POLL_MAX;
 	}
-	s->waited = now_seconds() - start;
+	s->waited = monotonic_seconds() - start;
 	return ready == 1 ? 0 : -1;
 }
 
@@ -172,14 +164,14 @@ int semset_op(const struct semset *s, unsigned short num, short delta,
 		return 0;
 	}
 	/* An absolute deadline, so the one-second ticks do not stretch it. */
-	deadline = now_seconds() + timeout;
+	deadline = monotonic_seconds() + timeout;
 	ts = to_timespec(timeout);
 	while (sys_semtimedop(s->semid, &op, 1, &ts) == -1) {
 		double left;
 
 		if (errno != EINTR || stop_signal())
 			return -1;
-		left = deadline - now_seconds();
+		left = deadline - monotonic_seconds();
 		if (left <= 0) {
 			errno = EAGAIN;
 			return -1;

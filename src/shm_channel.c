@@ -62,6 +62,21 @@ enum shm_sync shm_sync_parse(const char *name)
 	return 0;
 }
 
+enum shm_sync shm_sync_arg(const char *arg)
+{
+	enum shm_sync sync = shm_sync_parse(arg);
+
+	if (!sync)
+		usage_error("invalid sync mode: '%s' (signal, sem or futex)",
+		            arg);
+	return sync;
+}
+
+long shm_spin_arg(const char *arg)
+{
+	return (long)parse_num(arg, 0, SHM_MAX_SPIN_US, "spin time");
+}
+
 static uint64_t pad8(uint64_t n)
 {
 	return (n + 7) & ~(uint64_t)7;

@@ -58,6 +58,7 @@
 #define SHM_LINE 64     /* cache line: one writer per line */
 #define SHM_RING_MIN 64 /* smallest ring a region may have */
 #define SHM_DEFAULT_SPIN_US 20
+#define SHM_MAX_SPIN_US 1000000 /* the largest --spin */
 /* A peer may not make us allocate without bound for one message. */
 #define SHM_MSG_MAX (256u << 20)
 
@@ -170,6 +171,12 @@ struct shm_msg {
 const char *shm_sync_name(enum shm_sync sync);
 /* "signal", "sem" or "futex"; returns 0 for anything else. */
 enum shm_sync shm_sync_parse(const char *name);
+/*
+ * The --sync MODE and --spin MICROSECONDS options of the applets: the
+ * value, or a usage error (exit 2) saying what is allowed.
+ */
+enum shm_sync shm_sync_arg(const char *arg);
+long shm_spin_arg(const char *arg);
 
 /*
  * Writes a fresh header for a region of size bytes (everything but the

@@ -11,19 +11,16 @@
  * key alone proves nothing.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "ipcdemo.h"
+#include "semset.h"
 #include "shm_segment.h"
 
 #define SHM_NSEMS 2
 #define SETUP_WAIT_TRIES 40 /* x 50 ms: how long a server may take */
-
-static bool pid_alive(pid_t pid)
-{
-	return pid > 0 && (sys_kill(pid, 0) == 0 || errno == EPERM);
-}
 
 static void pause_briefly(void)
 {
@@ -71,18 +68,22 @@ static void reclaim_sem_set(key_t key, int semid, bool force)
 }
 
 /*
- * IPC_EXCL, then one semop: it sets sem_otime, which is how a client
- * knows the set is ready (semget(2), the initialisation race).
+ * semset.c makes the set without the initialisation race: IPC_EXCL,
+ * then one semop that sets sem_otime, which is how a client knows the
+ * set is ready.  A set already under the key is reclaimed or refused.
  */
 static int create_sem_set(key_t key, mode_t mode, bool force)
 {
-	struct sembuf touch = { .sem_num = 0, .sem_op = 0 };
-	int semid;
+	struct semset s;
 
-	for (;;) {
-		semid = sys_semget(key, SHM_NSEMS, IPC_CREAT | IPC_EXCL | mode);
-		if (semid != -1 || errno != EEXIST)
-			break;
+	while (semset_open(&s, key, SHM_NSEMS, NULL, mode, SEMSET_CREATE, 0) ==
+	       -1) {
+		int semid;
+
+		if (s.semid != -1) /* made, but its first semop failed */
+			die_errno("semop(semid=%d)", s.semid);
+		if (errno != EEXIST)
+			die_errno("semget(key=%#x)", (unsigned)key);
 		semid = find_sem_set(key);
 		if (semid == -1 && errno == ENOENT)
 			continue; /* gone in between: try again */
@@ -90,36 +91,43 @@ static int create_sem_set(key_t key, mode_t mode, bool force)
 			die_errno("semget(key=%#x)", (unsigned)key);
 		reclaim_sem_set(key, semid, force);
 	}
-	if (semid == -1)
-		die_errno("semget(key=%#x)", (unsigned)key);
-	cleanup_sem(semid);
-	if (sys_semop(semid, &touch, 1) == -1)
-		die_errno("semop(semid=%d)", semid);
-	return semid;
+	cleanup_sem(s.semid);
+	return s.semid;
 }
 
-/* Client: waits (bounded) for the server's first semop. */
-static int open_sem_set(key_t key)
+/* semget(key, SHM_NSEMS) said EINVAL: the set under key is smaller. */
+static noreturn void wrong_sem_set(key_t key)
 {
 	union semun arg = { 0 };
 	struct semid_ds ds;
 	int semid = find_sem_set(key);
 
-	if (semid == -1)
+	arg.buf = &ds;
+	if (semid == -1 || sys_semctl(semid, 0, IPC_STAT, arg) == -1)
 		die_errno("semget(key=%#x): the server's semaphore set",
 		          (unsigned)key);
-	arg.buf = &ds;
-	for (int i = 0; i < SETUP_WAIT_TRIES; i++) {
-		if (sys_semctl(semid, 0, IPC_STAT, arg) == -1)
-			die_errno("semctl(semid=%d, IPC_STAT)", semid);
-		if (ds.sem_nsems != SHM_NSEMS)
-			die("semaphore set %d has %lu semaphores, not %d",
-			    semid, (unsigned long)ds.sem_nsems, SHM_NSEMS);
-		if (ds.sem_otime != 0)
-			return semid;
-		pause_briefly();
-	}
-	die("semaphore set %d was never initialised (sem_otime is 0)", semid);
+	die("semaphore set %d has %lu semaphores, not %d", semid,
+	    (unsigned long)ds.sem_nsems, SHM_NSEMS);
+}
+
+/* Client: semset.c waits (bounded) for the server's first semop. */
+static int open_sem_set(key_t key)
+{
+	struct semset s;
+
+	if (semset_open(&s, key, SHM_NSEMS, NULL, SHM_R | SHM_W, SEMSET_OPEN,
+	                SEMSET_INIT_WAIT) == 0)
+		return s.semid;
+	if (errno == ETIMEDOUT)
+		die("semaphore set %d was never initialised (sem_otime is 0)",
+		    s.semid);
+	if (errno == EINTR)
+		exit(stop_exit_status());
+	if (errno == EINVAL && s.semid == -1)
+		wrong_sem_set(key);
+	if (s.semid != -1)
+		die_errno("semctl(semid=%d, IPC_STAT)", s.semid);
+	die_errno("semget(key=%#x): the server's semaphore set", (unsigned)key);
 }
 
 /* ---- the server's segment ---- */

@@ -5,12 +5,16 @@
  * installed without SA_RESTART, so a blocking call returns EINTR and
  * the applet cleans up on its way out instead of inside a handler.
  * SIGPIPE is ignored: a write to a pipe nobody reads returns EPIPE,
- * which the applets report as "reader has gone" (SPEC §3).
+ * which the applets report as "reader has gone" (SPEC §3).  Signal 0
+ * asks only whether a process is there (pid_alive()).
  */
+#include <sys/prctl.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ipcdemo.h"
 
@@ -74,18 +78,33 @@ void tick_disarm(void)
 	set_tick(0);
 }
 
+double monotonic_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct timespec monotonic_after(double seconds)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += (time_t)seconds;
+	t.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
 bool sleep_seconds(double seconds)
 {
-	struct timespec until;
-
 	/* An absolute deadline, so EINTR from a tick does not stretch it. */
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += (time_t)seconds;
-	until.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	struct timespec until = monotonic_after(seconds);
+
 	while (!stop_signal()) {
 		int rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until,
 		                         NULL);
@@ -105,6 +124,18 @@ void block_signals(sigset_t *old, const int *signals, size_t count)
 	for (size_t i = 0; i < count; i++)
 		sigaddset(&set, signals[i]);
 	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+bool pid_alive(pid_t pid)
+{
+	return pid > 0 && (sys_kill(pid, 0) == 0 || errno == EPERM);
+}
+
+void follow_parent(pid_t parent)
+{
+	/* A parent gone before the prctl() would never send the signal. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+		_exit(EXIT_FAILURE);
 }
 
 const char *signal_name(int sig)

@@ -414,7 +414,7 @@ fifo-read: writer quit (every writer has closed ipcdemo.fifo)"
 		--fifo) assert_usage_error fifo-read "option '--fifo' requires an argument" ;;
 		--mode) assert_usage_error fifo-read "option '--mode' requires an argument" ;;
 		--mode\ abc | --mode\ 0999 | --mode\ -1 | --mode\ 01777)
-			assert_usage_error fifo-read "invalid mode: " ;;
+			assert_usage_error fifo-read "invalid mode: .*" ;;
 		"-f ''") assert_usage_error fifo-read "invalid FIFO path: '' \(empty\)" ;;
 		--serve=yes) assert_usage_error fifo-read "option '--serve' doesn't allow an argument" ;;
 		*) assert_usage_error fifo-read "unexpected argument 'extra'" ;;

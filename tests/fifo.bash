@@ -131,25 +131,8 @@ as_nobody() {
 	timeout 10 setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"
 }
 
-# No process of the test left (their argv names DIR, default the
-# test's directory), and no System V object under the test's key.
-assert_no_leftovers() {
-	assert_no_procs "${1:-$BATS_TEST_TMPDIR}"
-	assert_no_ipc
-}
-
 # A one-line error and nothing else on stderr.
 assert_one_line_error() {
 	assert_equal "${#stderr_lines[@]}" 1
 	assert_regex "${stderr_lines[0]}" "$1"
-}
-
-# A usage error: the message, then the Try line, exit 2.
-assert_usage_error() {
-	local applet=$1 regex=$2
-	assert_equal "$status" 2
-	assert_equal "${#stderr_lines[@]}" 2
-	assert_regex "${stderr_lines[0]}" "^$applet: $regex"
-	assert_equal "${stderr_lines[1]}" "Try 'ipcdemo $applet --help'."
-	assert_output ''
 }

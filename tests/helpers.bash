@@ -130,6 +130,43 @@ assert_no_procs() {
 	assert_failure
 }
 
+# Nothing of the test is left: no process whose argv names DIR (default
+# the test's directory) and no System V object under the test's key.
+assert_no_leftovers() {
+	assert_no_procs "${1:-$BATS_TEST_TMPDIR}"
+	assert_no_ipc
+}
+
+# assert_gone PID...: every one of these processes has gone, and none is
+# left as a zombie either.
+assert_gone() {
+	local pid
+	for pid in "$@"; do
+		if ps -o pid= -p "$pid" >/dev/null; then
+			ps -o pid,ppid,stat,args -p "$pid" >&2
+			fail "process $pid is still there"
+		fi
+	done
+}
+
+# assert_usage_error APPLET REGEX, after run --separate-stderr: a usage
+# error as SPEC §2 has it.  Nothing on stdout, exit 2, and two lines on
+# stderr: "APPLET: what is wrong" (the whole text after "APPLET: "
+# matching REGEX) and the Try line.
+assert_usage_error() {
+	local applet=$1 regex=$2
+	assert_equal "$status" 2
+	assert_equal "$output" ""
+	assert_equal "${#stderr_lines[@]}" 2
+	[[ ${stderr_lines[0]} =~ ^$applet:\ $regex$ ]] ||
+		fail "unexpected first stderr line: ${stderr_lines[0]}"
+	if [[ $applet == ipcdemo ]]; then
+		assert_equal "${stderr_lines[1]}" "Try 'ipcdemo --help'."
+	else
+		assert_equal "${stderr_lines[1]}" "Try 'ipcdemo $applet --help'."
+	fi
+}
+
 # The directory holds exactly these names (none: empty).
 assert_dir_holds() {
 	local dir=$1

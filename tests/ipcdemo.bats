@@ -29,38 +29,6 @@ follows_util_linux() {
 	[[ $1 == ipcrm-clone || $1 == ipcs ]]
 }
 
-# A usage error as SPEC §2 has it: nothing on stdout, exit 2, two lines
-# on stderr, "APPLET: what is wrong" (matching REGEX) and the Try line.
-assert_usage_error() {
-	local applet=$1 regex=$2
-	assert_equal "$status" 2
-	assert_equal "$output" ""
-	assert_equal "${#stderr_lines[@]}" 2
-	[[ ${stderr_lines[0]} =~ ^$applet:\ $regex$ ]] ||
-		fail "unexpected first stderr line: ${stderr_lines[0]}"
-	if [[ $applet == ipcdemo ]]; then
-		assert_equal "${stderr_lines[1]}" "Try 'ipcdemo --help'."
-	else
-		assert_equal "${stderr_lines[1]}" "Try 'ipcdemo $applet --help'."
-	fi
-}
-
-# Every PID given has gone: no process, and no zombie, left.
-assert_gone() {
-	local pid
-	for pid in "$@"; do
-		if ps -o pid= -p "$pid" >/dev/null; then
-			ps -o pid,ppid,stat,args -p "$pid" >&2
-			fail "process $pid is still there"
-		fi
-	done
-}
-
-assert_clean() {
-	assert_no_ipc
-	assert_no_procs
-}
-
 # ---- ipcdemo alone, --help, --list, --version ----
 
 @test "ipcdemo alone prints usage and every applet with its summary" {
@@ -77,7 +45,7 @@ assert_clean() {
 		n=$((n + 1))
 	done < <(applet_rows)
 	((n > 0)) || fail "no APPLET rows read from $SOURCE/src/applets.def"
-	assert_clean
+	assert_no_leftovers
 }
 
 @test "ipcdemo --help and -h print the same as ipcdemo alone" {
@@ -90,7 +58,7 @@ assert_clean() {
 	run --separate-stderr "$IPCDEMO" -h
 	assert_success
 	assert_output "$plain"
-	assert_clean
+	assert_no_leftovers
 }
 
 @test "ipcdemo --list prints the applets.def names, one a line, sorted" {
@@ -101,7 +69,7 @@ assert_clean() {
 	assert_output "$(applet_rows | cut -f1 | LC_ALL=C sort)"
 	# One word a line, nothing else: scripts loop over it.
 	refute_line --regexp '[^a-z0-9-]'
-	assert_clean
+	assert_no_leftovers
 }
 
 @test "ipcdemo --version prints the meson project version" {
@@ -113,7 +81,7 @@ assert_clean() {
 	assert_success
 	assert_equal "$stderr" ""
 	assert_output "ipcdemo $version"
-	assert_clean
+	assert_no_leftovers
 }
 
 @test "ipcdemo --help APPLET prints the same as APPLET --help" {
@@ -128,7 +96,7 @@ assert_clean() {
 		assert_success
 		assert_equal "$output" "$expected"
 	done
-	assert_clean
+	assert_no_leftovers
 }
 
 @test "ipcdemo --help with an unknown applet: one line, exit 2" {
@@ -137,7 +105,7 @@ assert_clean() {
 	assert_equal "$output" ""
 	assert_equal "$stderr" \
 		"ipcdemo: unknown applet 'no-such-applet' (see 'ipcdemo --list')"
-	assert_clean
+	assert_no_leftovers
 }
 
 # ---- unknown applet, unknown option ----
@@ -148,7 +116,7 @@ assert_clean() {
 	assert_equal "$output" ""
 	assert_equal "$stderr" \
 		"ipcdemo: unknown applet 'frobnicate' (see 'ipcdemo --list')"
-	assert_clean
+	assert_no_leftovers
 }
 
 @test "an unknown option of ipcdemo is a usage error" {
@@ -158,7 +126,7 @@ assert_clean() {
 	assert_usage_error ipcdemo "unrecognized option '-x'"
 	run --separate-stderr "$IPCDEMO" --install
 	assert_usage_error ipcdemo "--install needs one directory"
-	assert_clean
+	assert_no_leftovers
 }
 
 # ---- --install ----
@@ -179,7 +147,7 @@ assert_clean() {
 	run links/pipe -m installed
 	assert_success
 	assert_line --index 0 --regexp '^child [0-9]+ read: installed$'
-	assert_clean
+	assert_no_leftovers
 }
 
 @test "--install DIR twice replaces its own links and succeeds" {
@@ -194,7 +162,7 @@ assert_clean() {
 		assert_equal "$(readlink -f "links/$name")" "$self"
 	done
 	assert_equal "$(ls links)" "$("$IPCDEMO" --list | LC_ALL=C sort)"
-	assert_clean
+	assert_no_leftovers
 }
 
 @test "--install refuses to overwrite a regular file, leaves it, exit 1" {
@@ -215,7 +183,7 @@ assert_clean() {
 		[[ $name == "$victim" ]] && continue
 		assert_equal "$(readlink -f "links/$name")" "$self"
 	done
-	assert_clean
+	assert_no_leftovers
 }
 
 @test "--install refuses to replace a foreign or dangling symlink, exit 1" {
@@ -234,7 +202,7 @@ assert_clean() {
 	run --separate-stderr "$IPCDEMO" --install links
 	assert_failure 1
 	assert_equal "$(readlink "links/$victim")" "$BATS_TEST_TMPDIR/nowhere"
-	assert_clean
+	assert_no_leftovers
 }
 
 @test "--install into a missing directory or a file fails, exit 1" {
@@ -251,7 +219,7 @@ assert_clean() {
 	assert_failure 1
 	assert_equal "$stderr" "ipcdemo: d/plain: not a directory"
 	assert_dir_holds d plain
-	assert_clean
+	assert_no_leftovers
 }
 
 # ---- dispatch through links ----
@@ -271,7 +239,7 @@ assert_clean() {
 	# Messages are named after the applet, not after ipcdemo.
 	run --separate-stderr links/pipe --frobnicate
 	assert_usage_error pipe "unrecognized option '--frobnicate'"
-	assert_clean
+	assert_no_leftovers
 }
 
 @test "a link with an unknown name behaves as ipcdemo" {
@@ -290,7 +258,7 @@ assert_clean() {
 	assert_equal "$status" 2
 	assert_equal "$stderr" \
 		"ipcdemo: unknown applet 'frob' (see 'ipcdemo --list')"
-	assert_clean
+	assert_no_leftovers
 }
 
 # ---- --trace ----
@@ -310,7 +278,7 @@ blank_pids() {
 	IPCDEMO_TRACE= run --separate-stderr "$IPCDEMO" pipe -m hi
 	assert_success
 	assert_equal "$stderr" ""
-	assert_clean
+	assert_no_leftovers
 }
 
 @test "--trace before or after the applet name, or IPCDEMO_TRACE=1, traces" {
@@ -334,7 +302,7 @@ blank_pids() {
 		[[ $stderr =~ (^|$'\n')fork\(\)\ =\ [0-9]+ ]] ||
 			fail "no fork line in the trace of '$way': $stderr"
 	done
-	assert_clean
+	assert_no_leftovers
 }
 
 @test "-- stops --trace from being taken out of the arguments" {
@@ -345,7 +313,7 @@ blank_pids() {
 	assert_line --index 1 --regexp '^child [0-9]+ read: --trace$'
 	run --separate-stderr "$IPCDEMO" pipe -- --trace
 	assert_usage_error pipe "unexpected argument '--trace'"
-	assert_clean
+	assert_no_leftovers
 }
 
 @test "ipcdemo --trace pipe -m hi shows pipe, fork, write, read and waitpid" {
@@ -384,7 +352,7 @@ blank_pids() {
 	((wait_at > write_at && wait_at > eof_at)) ||
 		fail "no waitpid of $child after the child's EOF"
 	assert_gone "$child"
-	assert_clean
+	assert_no_leftovers
 }
 
 @test "trace lines of the child show [pid N], the parent's do not" {
@@ -407,7 +375,7 @@ blank_pids() {
 	run grep -E "^child $child read: (one|two)$" "$log"
 	assert_equal "${#lines[@]}" 2
 	assert_gone "$parent" "$child"
-	assert_clean
+	assert_no_leftovers
 }
 
 @test "a failing call is traced as = -1 ENAME (strerror text)" {
@@ -420,7 +388,7 @@ blank_pids() {
 	assert_success
 	[[ $stderr =~ write\(fd=[0-9]+,\ \"[^\"]*\"\.\.\.,\ 4096\)\ =\ -1\ EAGAIN\ \(Resource\ temporarily\ unavailable\) ]] ||
 		fail "no write ... = -1 EAGAIN line: $stderr"
-	assert_clean
+	assert_no_leftovers
 }
 
 @test "a missing file is traced as = -1 ENOENT (No such file or directory)" {
@@ -433,7 +401,7 @@ blank_pids() {
 	[[ $stderr == *'"d/no-such-fifo"'*'= -1 ENOENT (No such file or directory)'* ]] ||
 		fail "no = -1 ENOENT line for the missing FIFO: $stderr"
 	assert_dir_holds d
-	assert_clean
+	assert_no_leftovers
 }
 
 @test "data in a trace line is escaped and cut after 40 bytes" {
@@ -446,7 +414,7 @@ blank_pids() {
 	assert_success
 	[[ $stderr == *'write(fd='*', "tab\there \"q\" back\\slash\n", 24) = 24'* ]] ||
 		fail "no escaped write line: $stderr"
-	assert_clean
+	assert_no_leftovers
 }
 
 @test "every trace line is one whole call: NAME(ARGS) = RESULT" {
@@ -463,7 +431,7 @@ blank_pids() {
 				fail "malformed trace line for pipe $args: '$line'"
 		done
 	done
-	assert_clean
+	assert_no_leftovers
 }
 
 # ---- what every applet shares ----
@@ -484,7 +452,7 @@ blank_pids() {
 		assert_success
 		assert_equal "$output" "$help"
 	done
-	assert_clean
+	assert_no_leftovers
 }
 
 @test "every applet: an unknown option is two stderr lines and exit 2" {
@@ -503,7 +471,7 @@ blank_pids() {
 		run --separate-stderr timeout 10 "$IPCDEMO" "$name" -7
 		assert_usage_error "$name" "invalid option '-7'"
 	done
-	assert_clean
+	assert_no_leftovers
 }
 
 # Runs CMD... with its stdout on /dev/full, where every write fails.
@@ -524,5 +492,5 @@ to_full() {
 	assert_failure 1
 	assert_equal "$stderr" \
 		"pipe: write error on standard output: No space left on device"
-	assert_clean
+	assert_no_leftovers
 }

@@ -84,13 +84,3 @@ make_foreign_queue() {
 			or die "msgsnd: $!\n";
 		print "$id\n";' "$KEY"
 }
-
-assert_gone() {
-	local pid
-	for pid in "$@"; do
-		! kill -0 "$pid" 2>/dev/null || {
-			echo "process $pid is still running" >&2
-			return 1
-		}
-	done
-}

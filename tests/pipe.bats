@@ -23,17 +23,6 @@ teardown() {
 
 # ---- helpers of this file ----
 
-# Every PID given has gone: no process, and no zombie, left.
-assert_gone() {
-	local pid
-	for pid in "$@"; do
-		if ps -o pid= -p "$pid" >/dev/null; then
-			ps -o pid,ppid,stat,args -p "$pid" >&2
-			fail "process $pid is still there"
-		fi
-	done
-}
-
 # LOG holds a trace: every fork() = N in it is matched by a
 # waitpid(pid=N, ...) = N, so each child was reaped by its parent.
 assert_all_reaped() {
@@ -49,18 +38,6 @@ assert_all_reaped() {
 # The PID in the first "child N ..." line of a file.
 child_in() {
 	sed -nE 's/^child ([0-9]+) .*/\1/p' "$1" | head -n 1
-}
-
-# A usage error: exit 2, nothing on stdout, "pipe: REGEX" and the Try
-# line on stderr (SPEC §2).
-assert_usage_error() {
-	local regex=$1
-	assert_equal "$status" 2
-	assert_equal "$output" ""
-	assert_equal "${#stderr_lines[@]}" 2
-	[[ ${stderr_lines[0]} =~ ^pipe:\ $regex$ ]] ||
-		fail "unexpected first stderr line: ${stderr_lines[0]}"
-	assert_equal "${stderr_lines[1]}" "Try 'ipcdemo pipe --help'."
 }
 
 # start_fed LOG ARGS...: "pipe ARGS" in the background, traced, with a
@@ -281,10 +258,10 @@ pipe held $got bytes before a write would block (EAGAIN)"
 	for bad in 0 -1 -4096 junk 12Q 4096x "" " 4096" $((max + 1)) 2G \
 		99999999999999999999999; do
 		run --separate-stderr timeout 10 pipe --capacity --size "$bad"
-		assert_usage_error "invalid pipe size: '$bad' \(.*\)"
+		assert_usage_error pipe "invalid pipe size: '$bad' \(.*\)"
 	done
 	run --separate-stderr timeout 10 pipe --capacity --size $((max + 1))
-	assert_usage_error "invalid pipe size: '$((max + 1))' \(must be 1\.\.$max bytes\)"
+	assert_usage_error pipe "invalid pipe size: '$((max + 1))' \(must be 1\.\.$max bytes\)"
 	assert_no_procs
 }
 
@@ -331,43 +308,43 @@ pipe held $got bytes before a write would block (EAGAIN)"
 		"--sigpipe --capacity"; do
 		# shellcheck disable=SC2086 # split on purpose
 		run --separate-stderr timeout 10 pipe $pair
-		assert_usage_error "--upper, --capacity and --sigpipe exclude each other"
+		assert_usage_error pipe "--upper, --capacity and --sigpipe exclude each other"
 	done
 	for pair in "--size 8192" "--upper --size 8192" "--sigpipe --size 4K"; do
 		# shellcheck disable=SC2086
 		run --separate-stderr timeout 10 pipe $pair
-		assert_usage_error "--size goes with --capacity"
+		assert_usage_error pipe "--size goes with --capacity"
 	done
 	assert_no_procs
 }
 
 @test "-m goes with the echo and --upper demos only" {
 	run --separate-stderr timeout 10 pipe --capacity -m hi
-	assert_usage_error "-m goes with the echo and --upper demos"
+	assert_usage_error pipe "-m goes with the echo and --upper demos"
 	run --separate-stderr timeout 10 pipe -m hi --sigpipe
-	assert_usage_error "-m goes with the echo and --upper demos"
+	assert_usage_error pipe "-m goes with the echo and --upper demos"
 	assert_no_procs
 }
 
 @test "unknown options, missing arguments and operands are usage errors" {
 	run --separate-stderr timeout 10 pipe --bogus
-	assert_usage_error "unrecognized option '--bogus'"
+	assert_usage_error pipe "unrecognized option '--bogus'"
 	run --separate-stderr timeout 10 pipe -x
-	assert_usage_error "invalid option '-x'"
+	assert_usage_error pipe "invalid option '-x'"
 	run --separate-stderr timeout 10 pipe -m hi -q
-	assert_usage_error "invalid option '-q'"
+	assert_usage_error pipe "invalid option '-q'"
 	run --separate-stderr timeout 10 pipe --upper=yes
-	assert_usage_error ".*'--upper.*"
+	assert_usage_error pipe ".*'--upper.*"
 	run --separate-stderr timeout 10 pipe -m
-	assert_usage_error "option '-m' requires an argument"
+	assert_usage_error pipe "option '-m' requires an argument"
 	run --separate-stderr timeout 10 pipe --message
-	assert_usage_error "option '--message' requires an argument"
+	assert_usage_error pipe "option '--message' requires an argument"
 	run --separate-stderr timeout 10 pipe --capacity --size
-	assert_usage_error "option '--size' requires an argument"
+	assert_usage_error pipe "option '--size' requires an argument"
 	run --separate-stderr timeout 10 pipe hello
-	assert_usage_error "unexpected argument 'hello'"
+	assert_usage_error pipe "unexpected argument 'hello'"
 	run --separate-stderr timeout 10 pipe -m a b
-	assert_usage_error "unexpected argument 'b'"
+	assert_usage_error pipe "unexpected argument 'b'"
 	assert_no_procs
 }
 

@@ -62,17 +62,6 @@ lines_with() {
 	sed -n "s/^$2//p" "$1"
 }
 
-# None of these processes is still running.
-assert_gone() {
-	local pid
-	for pid in "$@"; do
-		if kill -0 "$pid" 2>/dev/null; then
-			echo "process $pid is still running" >&2
-			return 1
-		fi
-	done
-}
-
 # The segment (and nothing else) under $KEY exists right now.
 assert_segment_exists() {
 	run "$UL_IPCS" -m

@@ -31,9 +31,9 @@ pids_from() {
 	((${#PIDS[@]} > 0))
 }
 
-# assert_gone PID...: each process is gone, within a few seconds for
-# one that init has still to reap.
-assert_gone() {
+# assert_gone_soon PID...: each process is gone, within a few seconds
+# for one that init has still to reap.
+assert_gone_soon() {
 	local pid tries
 	for pid in "$@"; do
 		tries=100
@@ -54,7 +54,7 @@ use_stderr() {
 }
 
 assert_clean() {
-	assert_gone "$@"
+	assert_gone_soon "$@"
 	assert_no_ipc
 }
 
