@@ -60,7 +60,7 @@ static const struct bench_mech *const mechanisms[] = {
 	&bench_memcpy,   &bench_spin_floor, &bench_futex_floor,
 	&bench_raw_pipe, &bench_pipe,       &bench_fifo,
 	&bench_raw_msg,  &bench_raw_sem,    &bench_raw_signal,
-	&bench_mmap,
+	&bench_mmap,     &bench_signal,
 };
 #define MECH_COUNT (sizeof(mechanisms) / sizeof(mechanisms[0]))
 

@@ -26,7 +26,7 @@ teardown() {
 }
 
 MECHANISMS=(memcpy spin-floor futex-floor raw-pipe pipe fifo raw-msg
-	raw-sem raw-signal mmap)
+	raw-sem raw-signal mmap signal)
 
 # The largest message a System V queue takes here (msgmax, within msgmnb).
 msg_limit() {
@@ -67,7 +67,11 @@ for m in ["memcpy", "raw-pipe", "pipe", "fifo", "raw-msg"]:
 for m in ["mmap"]:
     for s in sizes:
         expected.add((m, "stream", s))
-for m in ["raw-pipe", "pipe", "fifo", "raw-msg", "mmap"]:
+# 4 bytes a signal, at most 16384 signals a message, and the 4-byte row.
+for s in sizes + [4]:
+    if s <= 65536:
+        expected.add(("signal", "stream", s))
+for m in ["raw-pipe", "pipe", "fifo", "raw-msg", "mmap", "signal"]:
     expected.add((m, "rtt", rtt_size))
 for m in ["spin-floor", "futex-floor", "raw-sem", "raw-signal"]:
     expected.add((m, "rtt", 0))
@@ -109,6 +113,8 @@ PY
 	done
 	assert_line --regexp '^64 MiB +memcpy '
 	assert_line --regexp '^64 KiB +raw-msg +n/a: larger than msgmax'
+	assert_line --regexp '^1 MiB +signal +n/a: 262144 signals of 4 bytes; at most 16384$'
+	assert_line --regexp '^4 B +signal +[0-9.]+ '
 	assert_line --regexp '^mmap +64 B +[0-9.]+ '
 	# Not a tty: no progress line on stderr.
 	[[ -z $stderr ]]
@@ -138,11 +144,14 @@ PY
 	run --separate-stderr timeout 60 bench --time 1 --rounds 1 --sizes 64 --csv
 	assert_success
 	assert_line --index 0 'mechanism,kind,size,mb_s,msgs_s,median_us,p99_us,rounds,spread_pct,others_pct,memcpy_ratio,reference,ratio'
-	# memcpy twice (64 B, 64 MiB), 5 more streams, 9 round trips.
-	[[ ${#lines[@]} -eq $((1 + 2 + 5 + 9)) ]]
+	# memcpy twice (64 B, 64 MiB), 5 more streams, signal's at 64 B
+	# and at 4 B, 10 round trips.
+	[[ ${#lines[@]} -eq $((1 + 2 + 5 + 2 + 10)) ]]
 	assert_line --regexp '^pipe,stream,64,[0-9.]+,[0-9.]+,,,[0-9]+,[0-9.]+,[0-9.]+,[0-9.]+,raw-pipe,[0-9.]+$'
 	assert_line --regexp '^raw-sem,rtt,0,,,[0-9.]+,[0-9.]+,[0-9]+,[0-9.]+,[0-9.]+,,futex-floor,[0-9.]+$'
 	assert_line --regexp '^mmap,stream,64,[0-9.]+,[0-9.]+,,,[0-9]+,[0-9.]+,[0-9.]+,[0-9.]+,shm-futex,[0-9.]*$'
+	assert_line --regexp '^signal,stream,4,[0-9.]+,[0-9.]+,,,[0-9]+,[0-9.]+,[0-9.]+,,shm-futex,$'
+	assert_line --regexp '^signal,rtt,64,,,[0-9.]+,[0-9.]+,[0-9]+,[0-9.]+,[0-9.]+,,shm-futex,[0-9.]*$'
 	local line
 	for line in "${lines[@]}"; do
 		[[ $(tr -cd , <<<"$line" | wc -c) -eq 12 ]]
@@ -174,15 +183,16 @@ PY
 	assert_output 'futex-floor mechanism memcpy pipe raw-pipe spin-floor '
 }
 
-@test "--only mmap: compared with shm-futex, when this build has it" {
+@test "--only mmap,signal: compared with shm-futex, when this build has it" {
 	run --separate-stderr timeout 60 \
-		bench --only mmap --time 1 --sizes 64 --rounds 1 --csv
+		bench --only mmap,signal --time 1 --sizes 64 --rounds 1 --csv
 	assert_success
 	printf '%s\n' "$output" >out.csv
 	local expected='mechanism memcpy mmap '
 	if bench --help | grep -q '^  shm-futex '; then
 		expected+='shm-futex '
 	fi
+	expected+='signal '
 	run bash -c "cut -d, -f1 out.csv | sort -u | tr '\n' ' '"
 	assert_output "$expected"
 }
