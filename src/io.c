@@ -110,6 +110,12 @@ void line_reader_watch(struct line_reader *lr, int fd)
 	lr->watch_fd = fd;
 }
 
+bool line_reader_has_line(const struct line_reader *lr)
+{
+	return lr->end > lr->start &&
+	       memchr(lr->buf + lr->start, '\n', lr->end - lr->start);
+}
+
 void line_reader_free(struct line_reader *lr)
 {
 	free(lr->buf);

@@ -2,11 +2,13 @@
  * ipcdemo.h - everything the applets share: their prototypes, expanded
  * from applets.def, and the helpers in src/.
  *
- * The helpers fall into six groups, one file each: errors (die.c),
+ * The helpers fall into groups, one file each: errors (die.c),
  * argument parsing (parse.c), EINTR-safe I/O (io.c), signals (signals.c),
- * the cleanup list (cleanup.c) and the traced system call wrappers
- * (trace.c).  Applets make IPC-related system calls only through the
- * sys_*() wrappers, so --trace shows every one of them.
+ * the cleanup list (cleanup.c), the traced system call wrappers
+ * (trace.c), util-linux's conventions for the applets that replace
+ * its tools (compat.c) and the list of System V objects (sysvipc.c).
+ * Applets make IPC-related system calls only through the sys_*()
+ * wrappers, so --trace shows every one of them.
  */
 #ifndef IPCDEMO_H
 #define IPCDEMO_H
@@ -158,6 +160,11 @@ void line_reader_watch(struct line_reader *lr, int fd);
  */
 ssize_t line_read(struct line_reader *lr, char **line);
 void line_reader_free(struct line_reader *lr);
+/*
+ * True if a whole line is already buffered, so line_read() will not
+ * read: a caller that polls the descriptor must take those lines first.
+ */
+bool line_reader_has_line(const struct line_reader *lr);
 
 /* Prints "input> " when stdin is a terminal (SPEC §3). */
 void prompt_if_tty(void);
@@ -212,6 +219,75 @@ void cleanup_run(void);
  */
 size_t cleanup_mark(void);
 void cleanup_unwind(size_t mark);
+
+/* ---- compat.c: util-linux's conventions (ipcrm-clone, ipcs) ---- */
+
+/*
+ * Called first by an applet that stands in for a util-linux tool: NAME
+ * ("ipcrm") starts its messages however the applet was called, stdout
+ * is buffered as stdio does by default, SIGPIPE is at its default and
+ * the locale comes from the environment, all as in util-linux.
+ */
+void compat_init(const char *name);
+/* "NAME: what" to stderr, without flushing stdout first (warnx(3)). */
+void compat_warnx(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* "NAME: what: strerror(errno)" (warn(3)). */
+void compat_warn(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* As the two above, then exit 1 (errx(3), err(3)). */
+noreturn void compat_errx(const char *fmt, ...) PRINTF_LIKE(1, 2);
+noreturn void compat_err(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* "Try 'NAME --help' for more information." and exit 1. */
+noreturn void compat_try_help(void);
+/* "NAME from ipcdemo VERSION" and exit 0 (-V). */
+noreturn void compat_version(void);
+/* Prints the help text and exits 0 (-h). */
+noreturn void compat_help(const char *text);
+/* getopt_long whose own messages name NAME, as util-linux's do. */
+int compat_getopt(int argc, char **argv, const char *optstring,
+                  const struct option *longopts);
+/*
+ * A decimal number that fits in 32 bits, as util-linux's
+ * strtos32_or_err(): otherwise "NAME: ERRMESG: 'STR'" (with the
+ * strerror of ERANGE when out of range) and exit 1.
+ */
+int32_t compat_strtos32(const char *str, const char *errmesg);
+/*
+ * Flushes stdout as util-linux does at exit: returns rc, or 1 after
+ * "NAME: write error" if output was lost (not for a reader gone).
+ */
+int compat_close_stdout(int rc);
+
+/* ---- sysvipc.c: the System V objects the kernel holds ---- */
+
+enum sysv_kind { SYSV_MSG, SYSV_SHM, SYSV_SEM };
+
+/* One object as /proc/sysvipc (or *_STAT) shows it. */
+struct sysv_obj {
+	int32_t key;
+	int id;
+	unsigned mode; /* with SHM_DEST and SHM_LOCKED for segments */
+	uid_t uid, cuid;
+	gid_t gid, cgid;
+	uint64_t size;  /* shm: bytes; msg: bytes queued; sem: semaphores */
+	uint64_t count; /* shm: attaches; msg: messages queued */
+	pid_t cpid;     /* shm: creator; msg: last sender */
+	pid_t lpid;     /* shm: last operation; msg: last receiver */
+	/* shm: attach, detach, change; msg: send, receive, change;
+	 * sem: operation, unused, change.  0: never. */
+	int64_t atime, dtime, ctime;
+	uint64_t qbytes; /* msg: queue limit, only when asked by id */
+};
+
+/*
+ * The objects of one kind, in the kernel's order; with id >= 0 only
+ * that one (at most one).  *objs is malloc'ed (free it); returns the
+ * count.
+ */
+size_t sysv_list(enum sysv_kind kind, int id, struct sysv_obj **objs);
+/* The *_INFO call: the highest index in use, -1 on error (errno). */
+int sysv_max_index(enum sysv_kind kind);
+/* The *_STAT call for one index: false if no object there may be read. */
+bool sysv_stat(enum sysv_kind kind, int index, struct sysv_obj *o);
 
 /* ---- trace.c: --trace, and the wrappers it sees through ---- */
 

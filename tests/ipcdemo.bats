@@ -23,9 +23,10 @@ applet_rows() {
 		"$SOURCE/src/applets.def"
 }
 
-# ipcrm-clone answers bad usage as util-linux ipcrm does (SPEC §2, §4.6).
+# ipcrm-clone and ipcs answer bad usage as util-linux's ipcrm and ipcs
+# do (SPEC §2, §4.6, §4.7).
 follows_util_linux() {
-	[[ $1 == ipcrm-clone ]]
+	[[ $1 == ipcrm-clone || $1 == ipcs ]]
 }
 
 # A usage error as SPEC §2 has it: nothing on stdout, exit 2, two lines
@@ -491,8 +492,9 @@ blank_pids() {
 	for name in $("$IPCDEMO" --list); do
 		run --separate-stderr timeout 10 "$name" --no-such-option
 		if follows_util_linux "$name"; then
-			# util-linux ipcrm exits 1 on bad usage (STYLE §3);
-			# tests/ipcrm-clone.bats compares the messages.
+			# util-linux exits 1 on bad usage (STYLE §3);
+			# tests/ipcrm-clone.bats and tests/ipcs.bats
+			# compare the messages.
 			assert_failure 1
 			[[ -n $stderr ]] || fail "$name: no message"
 			continue
