@@ -28,6 +28,7 @@ static const char usage[] =
 	"usage: ipcdemo bench [--quick] [--sizes LIST] [--rtt-size BYTES]\n"
 	"                     [--only LIST] [--same-cpu] [--time SECONDS]\n"
 	"                     [--rounds N] [--json | --csv] [--plot FILE.svg]\n"
+	"                     [--mmap-dir DIR]\n"
 	"\n"
 	"Measure one-way throughput and round-trip latency of each IPC\n"
 	"mechanism between two processes, beside the copy limit (memcpy)\n"
@@ -46,6 +47,8 @@ static const char usage[] =
 	"      --json           print the results as JSON\n"
 	"      --csv            print the results as CSV with a header line\n"
 	"      --plot FILE.svg  also draw throughput against size as SVG\n"
+	"      --mmap-dir DIR   the directory of the mmap row's file\n"
+	"                       (default /dev/shm)\n"
 	"      --trace          print each system call on stderr (slow)\n"
 	"  -h, --help           print this help\n";
 
@@ -57,6 +60,7 @@ static const struct bench_mech *const mechanisms[] = {
 	&bench_memcpy,   &bench_spin_floor, &bench_futex_floor,
 	&bench_raw_pipe, &bench_pipe,       &bench_fifo,
 	&bench_raw_msg,  &bench_raw_sem,    &bench_raw_signal,
+	&bench_mmap,     &bench_signal,
 };
 #define MECH_COUNT (sizeof(mechanisms) / sizeof(mechanisms[0]))
 
@@ -83,6 +87,7 @@ enum {
 	OPT_JSON,
 	OPT_CSV,
 	OPT_PLOT,
+	OPT_MMAP_DIR,
 };
 
 struct opts {
@@ -216,6 +221,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "csv", no_argument, NULL, OPT_CSV },
 		{ "plot", required_argument, NULL, OPT_PLOT },
+		{ "mmap-dir", required_argument, NULL, OPT_MMAP_DIR },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -262,6 +268,9 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			if (!*optarg)
 				usage_error("--plot needs a file name");
 			o->plot = optarg;
+			break;
+		case OPT_MMAP_DIR:
+			bench_mmap_set_dir(optarg);
 			break;
 		case 'h':
 			help();

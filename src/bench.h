@@ -236,5 +236,10 @@ extern const struct bench_mech bench_raw_pipe;
 /* bench_sysv.c: System V, raw */
 extern const struct bench_mech bench_raw_msg;
 extern const struct bench_mech bench_raw_sem;
+/* bench_mmap.c, bench_signal.c: mmap-demo's file channel, and signals */
+extern const struct bench_mech bench_mmap;
+extern const struct bench_mech bench_signal;
+/* --mmap-dir: where the mmap row's file goes; dies if it cannot. */
+void bench_mmap_set_dir(const char *dir);
 
 #endif

@@ -385,6 +385,8 @@ ssize_t sys_write(int fd, const void *buf, size_t len);
 int sys_close(int fd);
 int sys_unlink(const char *path);
 int sys_ftruncate(int fd, off_t len);
+/* fallocate(fd, 0, 0, len): the blocks of the first len bytes. */
+int sys_fallocate(int fd, off_t len);
 int sys_fcntl(int fd, int cmd, long arg);
 int sys_kill(pid_t pid, int sig);
 int sys_sigqueue(pid_t pid, int sig, int value);
@@ -415,6 +417,8 @@ int sys_futex_wake(_Atomic uint32_t *word, int count);
 void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd,
                off_t offset);
 int sys_munmap(void *addr, size_t len);
+/* flags: MS_SYNC or MS_ASYNC. */
+int sys_msync(void *addr, size_t len, int flags);
 
 /* Succeed-or-die versions: if they return, they worked. */
 pid_t xfork(void);

@@ -339,6 +339,16 @@ int shm_chan_send(struct shm_chan *ch, const void *buf, size_t len)
 	return SHM_OK;
 }
 
+/*
+ * The receiver publishes its read position at the latest when it is
+ * about to wait (show_tail), so "the whole ring is free" comes true
+ * once it has taken the last record, and wakes us if we sleep for it.
+ */
+int shm_chan_drain(struct shm_chan *ch)
+{
+	return shm_wait_for(ch, space_ready, ch->tx.size, WAIT_SPACE);
+}
+
 /* ---- receiving ---- */
 
 /* True when a record waits in the ring I read. */

@@ -211,6 +211,12 @@ void shm_chan_reset(struct shm_chan *ch);
  * blocks while the ring is full.  Returns when all of it is in the ring.
  */
 int shm_chan_send(struct shm_chan *ch, const void *buf, size_t len);
+/*
+ * Waits until the peer has taken everything sent so far: the end of a
+ * one-way stream, whose sender must not report success for lines a
+ * reader never got.  SHM_OK, SHM_STOPPED, SHM_PEER_LEFT or _DIED.
+ */
+int shm_chan_drain(struct shm_chan *ch);
 /* Receives one whole message into msg; blocks until it has come. */
 int shm_chan_recv(struct shm_chan *ch, struct shm_msg *msg);
 /* True if a record is waiting to be received (no blocking). */

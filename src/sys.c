@@ -140,6 +140,19 @@ int sys_ftruncate(int fd, off_t len)
 	return rc;
 }
 
+/*
+ * Mode 0: the blocks are reserved now, so that a store into a mapping
+ * of the file cannot fail later, with SIGBUS, on a full file system.
+ */
+int sys_fallocate(int fd, off_t len)
+{
+	int rc = fallocate(fd, 0, 0, len);
+
+	TRACE(rc, false, "fallocate(fd=%d, 0, 0, %lld) %s", fd, (long long)len,
+	      tr_result(rc));
+	return rc;
+}
+
 static const char *fcntl_name(int cmd)
 {
 	switch (cmd) {

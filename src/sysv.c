@@ -227,3 +227,12 @@ int sys_munmap(void *addr, size_t len)
 	TRACE(rc, false, "munmap(%p, %zu) %s", addr, len, tr_result(rc));
 	return rc;
 }
+
+int sys_msync(void *addr, size_t len, int flags)
+{
+	int rc = msync(addr, len, flags);
+
+	TRACE(rc, false, "msync(%p, %zu, %s) %s", addr, len,
+	      flags & MS_SYNC ? "MS_SYNC" : "MS_ASYNC", tr_result(rc));
+	return rc;
+}

@@ -26,7 +26,7 @@ teardown() {
 }
 
 MECHANISMS=(memcpy spin-floor futex-floor raw-pipe pipe fifo raw-msg
-	raw-sem raw-signal)
+	raw-sem raw-signal mmap signal)
 
 # The largest message a System V queue takes here (msgmax, within msgmnb).
 msg_limit() {
@@ -64,7 +64,14 @@ for m in ["memcpy", "raw-pipe", "pipe", "fifo", "raw-msg"]:
     for s in sizes + ([67108864] if m == "memcpy" else []):
         if m != "raw-msg" or s <= msg_limit:
             expected.add((m, "stream", s))
-for m in ["raw-pipe", "pipe", "fifo", "raw-msg"]:
+for m in ["mmap"]:
+    for s in sizes:
+        expected.add((m, "stream", s))
+# 4 bytes a signal, at most 16384 signals a message, and the 4-byte row.
+for s in sizes + [4]:
+    if s <= 65536:
+        expected.add(("signal", "stream", s))
+for m in ["raw-pipe", "pipe", "fifo", "raw-msg", "mmap", "signal"]:
     expected.add((m, "rtt", rtt_size))
 for m in ["spin-floor", "futex-floor", "raw-sem", "raw-signal"]:
     expected.add((m, "rtt", 0))
@@ -106,6 +113,9 @@ PY
 	done
 	assert_line --regexp '^64 MiB +memcpy '
 	assert_line --regexp '^64 KiB +raw-msg +n/a: larger than msgmax'
+	assert_line --regexp '^1 MiB +signal +n/a: 262144 signals of 4 bytes; at most 16384$'
+	assert_line --regexp '^4 B +signal +[0-9.]+ '
+	assert_line --regexp '^mmap +64 B +[0-9.]+ '
 	# Not a tty: no progress line on stderr.
 	[[ -z $stderr ]]
 }
@@ -134,10 +144,14 @@ PY
 	run --separate-stderr timeout 60 bench --time 1 --rounds 1 --sizes 64 --csv
 	assert_success
 	assert_line --index 0 'mechanism,kind,size,mb_s,msgs_s,median_us,p99_us,rounds,spread_pct,others_pct,memcpy_ratio,reference,ratio'
-	# memcpy twice (64 B, 64 MiB), 4 more streams, 8 round trips.
-	[[ ${#lines[@]} -eq $((1 + 2 + 4 + 8)) ]]
+	# memcpy twice (64 B, 64 MiB), 5 more streams, signal's at 64 B
+	# and at 4 B, 10 round trips.
+	[[ ${#lines[@]} -eq $((1 + 2 + 5 + 2 + 10)) ]]
 	assert_line --regexp '^pipe,stream,64,[0-9.]+,[0-9.]+,,,[0-9]+,[0-9.]+,[0-9.]+,[0-9.]+,raw-pipe,[0-9.]+$'
 	assert_line --regexp '^raw-sem,rtt,0,,,[0-9.]+,[0-9.]+,[0-9]+,[0-9.]+,[0-9.]+,,futex-floor,[0-9.]+$'
+	assert_line --regexp '^mmap,stream,64,[0-9.]+,[0-9.]+,,,[0-9]+,[0-9.]+,[0-9.]+,[0-9.]+,shm-futex,[0-9.]*$'
+	assert_line --regexp '^signal,stream,4,[0-9.]+,[0-9.]+,,,[0-9]+,[0-9.]+,[0-9.]+,,shm-futex,$'
+	assert_line --regexp '^signal,rtt,64,,,[0-9.]+,[0-9.]+,[0-9]+,[0-9.]+,[0-9.]+,,shm-futex,[0-9.]*$'
 	local line
 	for line in "${lines[@]}"; do
 		[[ $(tr -cd , <<<"$line" | wc -c) -eq 12 ]]
@@ -167,6 +181,69 @@ PY
 	printf '%s\n' "$output" >out.csv
 	run bash -c "cut -d, -f1 out.csv | sort -u | tr '\n' ' '"
 	assert_output 'futex-floor mechanism memcpy pipe raw-pipe spin-floor '
+}
+
+@test "--only mmap,signal: compared with shm-futex, when this build has it" {
+	run --separate-stderr timeout 60 \
+		bench --only mmap,signal --time 1 --sizes 64 --rounds 1 --csv
+	assert_success
+	printf '%s\n' "$output" >out.csv
+	local expected='mechanism memcpy mmap '
+	if bench --help | grep -q '^  shm-futex '; then
+		expected+='shm-futex '
+	fi
+	expected+='signal '
+	run bash -c "cut -d, -f1 out.csv | sort -u | tr '\n' ' '"
+	assert_output "$expected"
+}
+
+# In a mount namespace of its own, with a fresh tmpfs on /dev/shm: what
+# is there is bench's.
+@test "mmap's file is in /dev/shm (tmpfs) by default, and gone afterwards" {
+	run bench --help
+	assert_line --regexp '^  mmap +.* in /dev/shm \(tmpfs; --mmap-dir\)$'
+	cat >shm.sh <<'EOF'
+mount -t tmpfs tmpfs /dev/shm || exit 1
+bench --only mmap --time 2 --rounds 2 --sizes 64,1M >shm.out 2>&1 3>&- &
+pid=$!
+until compgen -G '/dev/shm/ipcdemo-bench.*/chan' >/dev/null; do
+	kill -0 $pid 2>/dev/null || { echo "never saw the file"; break; }
+	sleep 0.01
+done
+wait $pid
+echo "status $?"
+ls -A /dev/shm
+EOF
+	run timeout 60 unshare --mount bash shm.sh
+	assert_success
+	assert_output 'status 0'
+	run cat shm.out
+	assert_line --regexp '^1 MiB +mmap +[0-9.]+ '
+	assert_no_procs
+}
+
+@test "--mmap-dir puts the file elsewhere, says which file system, checks it first" {
+	local fs
+	fs=$(stat -f -c %T "$TMPDIR" | sed 's/ext2\/ext3/ext4/')
+	mkdir "$TMPDIR/files"
+	run bench --mmap-dir "$TMPDIR/files" --help
+	assert_success
+	assert_line "  mmap              the shm channel (futex) in a file mapped MAP_SHARED, in $TMPDIR/files ($fs; --mmap-dir)"
+	run --separate-stderr private_ipc timeout 60 \
+		bench --only mmap --mmap-dir "$TMPDIR/files" --time 1 --rounds 1 --sizes 4K --json
+	assert_success
+	assert_output --partial '"mechanism": "mmap", "kind": "stream", "size": 4096'
+	assert_dir_holds "$TMPDIR/files"
+	rmdir "$TMPDIR/files"
+	assert_nothing_left
+	run --separate-stderr bench --mmap-dir "$TMPDIR/none"
+	assert_failure 1
+	assert_equal "$stderr" "bench: --mmap-dir $TMPDIR/none: No such file or directory"
+	touch "$TMPDIR/plain"
+	run --separate-stderr bench --mmap-dir "$TMPDIR/plain"
+	assert_failure 1
+	assert_equal "$stderr" "bench: --mmap-dir $TMPDIR/plain: not a directory"
+	rm "$TMPDIR/plain"
 }
 
 @test "--same-cpu runs with both processes on one CPU" {
@@ -214,7 +291,7 @@ PY
 # exit status and what is left in the namespace.
 interrupt() {
 	cat >int.sh <<'EOF'
-bench --quick --time 3 --sizes 64 --plot "$PWD/int.svg" >int.out 2>int.err 3>&- &
+bench --quick --time 3 --sizes 64 --plot "$PWD/int.svg" --mmap-dir "$TMPDIR" >int.out 2>int.err 3>&- &
 pid=$!
 # /proc/sysvipc lists this namespace's objects after a header line.
 seen() {
@@ -222,6 +299,7 @@ seen() {
 	queue) [[ $(</proc/sysvipc/msg) == *$'\n'* ]] ;;
 	semaphore) [[ $(</proc/sysvipc/sem) == *$'\n'* ]] ;;
 	fifo) compgen -G "$TMPDIR/ipcdemo-bench.*/down" >/dev/null ;;
+	mmap) compgen -G "$TMPDIR/ipcdemo-bench.*/chan" >/dev/null ;;
 	esac
 }
 until seen "$1"; do
@@ -258,6 +336,15 @@ EOF
 
 @test "SIGINT while the FIFOs exist: exit 130, scratch directory gone" {
 	run interrupt fifo
+	assert_success
+	assert_output 'status 130'
+	assert_no_procs
+	assert_dir_holds "$TMPDIR"
+	[[ ! -e int.svg ]]
+}
+
+@test "SIGINT while the mmap file exists: exit 130, scratch directory gone" {
+	run interrupt mmap
 	assert_success
 	assert_output 'status 130'
 	assert_no_procs
