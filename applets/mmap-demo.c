@@ -88,8 +88,7 @@ struct opts {
 	mode_t mode;
 	bool keep;
 	bool path_given, size_given, sync_given, mode_given;
-	char **messages;
-	size_t message_count;
+	struct line_source input; /* the -m texts, or stdin */
 };
 
 /* ---- options ---- */
@@ -135,12 +134,12 @@ static void check_fit(const struct opts *o)
 		            "demo");
 	if (!reader && (o->size_given || o->mode_given || o->keep))
 		usage_error("-s, --mode and --keep go with 'file --read'");
-	if (reader && o->message_count)
+	if (reader && o->input.count)
 		usage_error("-m goes with 'file --write', anon and private");
-	if (o->demo != DEMO_FILE && o->message_count > 1)
+	if (o->demo != DEMO_FILE && o->input.count > 1)
 		usage_error("the child writes one text: give -m once");
-	if (o->demo != DEMO_FILE && o->message_count &&
-	    strlen(o->messages[0]) > NOTE_SIZE - sizeof(uint32_t))
+	if (o->demo != DEMO_FILE && o->input.count &&
+	    strlen(o->input.texts[0]) > NOTE_SIZE - sizeof(uint32_t))
 		usage_error("-m: at most %zu bytes fit the page",
 		            NOTE_SIZE - sizeof(uint32_t));
 }
@@ -161,9 +160,6 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	};
 	int c;
 
-	o->messages = calloc((size_t)argc, sizeof(*o->messages));
-	if (!o->messages)
-		die("out of memory");
 	while ((c = getopt_long(argc, argv, ":f:s:m:h", longopts, NULL)) !=
 	       -1) {
 		switch (c) {
@@ -196,7 +192,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			o->keep = true;
 			break;
 		case 'm':
-			o->messages[o->message_count++] = optarg;
+			line_source_add(&o->input, optarg);
 			break;
 		case 'h':
 			usage_help(usage);
@@ -430,67 +426,30 @@ static bool send_one(struct writer *w, const char *text, size_t len)
 	return true;
 }
 
-/* True if line_read() can return without reading more. */
-static bool line_buffered(const struct line_reader *lr)
+/* Once a second while waiting for input: a dead reader is noticed. */
+static void check_reader(void *arg)
 {
-	return lr->eof ||
-	       (lr->end > lr->start &&
-	        memchr(lr->buf + lr->start, '\n', lr->end - lr->start));
+	struct writer *w = arg;
+	int rc = shm_chan_check_peer(&w->ch);
+
+	if (rc != SHM_OK)
+		reader_gone(w, rc);
 }
 
-/*
- * Waits for a line on standard input, looking at the reader once a
- * second, so one that dies is noticed even at the prompt.  Returns its
- * length, or -1 at EOF or on a stop signal.
- */
-static ssize_t next_line(struct writer *w, struct line_reader *lr, char **line)
+static void send_lines(struct writer *w, struct line_source *input)
 {
-	while (!line_buffered(lr)) {
-		int rc = wait_readable(lr->fd, IDLE_CHECK_MS);
-
-		if (rc < 0 && errno == EINTR)
-			return -1;
-		if (rc < 0)
-			die_errno("poll standard input");
-		if (rc > 0)
-			break;
-		rc = shm_chan_check_peer(&w->ch);
-		if (rc != SHM_OK)
-			reader_gone(w, rc);
-	}
-	return line_read(lr, line);
-}
-
-static void send_stdin(struct writer *w)
-{
-	struct line_reader input;
 	ssize_t len;
 	char *line;
 
-	line_reader_init(&input, STDIN_FILENO);
-	for (;;) {
-		prompt_if_tty();
-		len = next_line(w, &input, &line);
-		if (len < 0) {
-			if (errno && errno != EINTR)
-				die_errno("read standard input");
-			break;
-		}
-		if (is_quit_line(line) || !send_one(w, line, (size_t)len))
-			break;
-	}
-	line_reader_free(&input);
-}
-
-static void send_messages(struct writer *w, const struct opts *o)
-{
-	for (size_t i = 0; i < o->message_count; i++)
-		if (is_quit_line(o->messages[i]) ||
-		    !send_one(w, o->messages[i], strlen(o->messages[i])))
+	/* quit ends the conversation, whether typed or given as -m quit. */
+	input->quit_ends_texts = true;
+	line_source_idle(input, IDLE_CHECK_MS, check_reader, w);
+	while ((len = line_source_next(input, &line)) >= 0)
+		if (!send_one(w, line, (size_t)len))
 			break;
 }
 
-static int run_writer(const struct opts *o)
+static int run_writer(struct opts *o)
 {
 	struct writer w = { .path = o->path };
 	struct shm_params params;
@@ -516,10 +475,7 @@ static int run_writer(const struct opts *o)
 		    shm_sync_name(w.mf.sync));
 	connect_slot(&w);
 	printf("connected as writer %d\n", (int)getpid());
-	if (o->message_count)
-		send_messages(&w, o);
-	else
-		send_stdin(&w);
+	send_lines(&w, &o->input);
 	/* Done only when the reader has every line, not when it could. */
 	rc = stop_signal() ? SHM_STOPPED : shm_chan_drain(&w.ch);
 	if (rc != SHM_OK && rc != SHM_STOPPED)
@@ -592,7 +548,7 @@ static void reap(pid_t child)
 
 static const char *child_text(const struct opts *o)
 {
-	return o->message_count ? o->messages[0] : DEFAULT_TEXT;
+	return o->input.count ? o->input.texts[0] : DEFAULT_TEXT;
 }
 
 static int anon_demo(const struct opts *o)
@@ -668,6 +624,6 @@ int mmap_demo_main(int argc, char **argv)
 		rc = private_demo(&o);
 		break;
 	}
-	free(o.messages);
+	line_source_free(&o.input);
 	return rc;
 }

@@ -44,11 +44,6 @@ struct found {
 	char why[160];         /* not ours: why not */
 };
 
-static bool pid_alive(pid_t pid)
-{
-	return pid > 0 && (sys_kill(pid, 0) == 0 || errno == EPERM);
-}
-
 static noreturn void refuse_kind(const char *path, mode_t mode)
 {
 	die("%s is %s, not a regular file; leaving it alone", path,
