@@ -490,6 +490,34 @@ static void step_shm(struct tour *t)
 	shm_conversation(t, "futex");
 }
 
+static void step_mmap(struct tour *t)
+{
+	char *reader_args[] = { "mmap-demo", "file",      "--read",
+		                "-f",        "tour.mmap", NULL };
+	char *writer_args[] = { "mmap-demo", "file",      "--write",
+		                "-f",        "tour.mmap", NULL };
+	char *anon_args[] = { "mmap-demo", "anon", NULL };
+	char *private_args[] = { "mmap-demo", "private", NULL };
+	struct side *reader;
+	bool ran;
+
+	narrate(t, "Memory-mapped files: shared memory with a name on disk",
+	        "  The reader sizes a file with ftruncate(2) and maps it with\n"
+	        "  mmap(2) MAP_SHARED; the writer maps the same file.  The\n"
+	        "  same header and rings as the shm segment, no System V.\n");
+	reader = spawn(t, "reader", NULL, reader_args);
+	ran = pump(t, reader, "waiting for a writer");
+	if (ran)
+		spawn(t, "writer", "hello, mapping\nquit\n", writer_args);
+	end_step(t, ran && pump(t, NULL, NULL));
+	check_said(t, reader, "read: hello, mapping");
+	forget_sides(t);
+	printf("  Parent and child: an anonymous shared mapping, then a "
+	       "private one.\n");
+	run_solo(t, anon_args, "the child's write is shared");
+	run_solo(t, private_args, "(copy-on-write)");
+}
+
 static void step_sem(struct tour *t)
 {
 	char *key = (char *)tour_key(t);
@@ -584,7 +612,8 @@ static void wait_for_enter(const struct opts *o)
 int tour_main(int argc, char **argv)
 {
 	static void (*const steps[])(struct tour *) = {
-		step_pipe, step_fifo, step_msg, step_shm, step_sem, step_signal,
+		step_pipe, step_fifo, step_msg,    step_shm,
+		step_mmap, step_sem,  step_signal,
 	};
 	struct opts o = { 0 };
 	struct tour t = { .key_count = 0 };

@@ -31,17 +31,19 @@ in_private_ipc() {
 	assert_line '== 2. FIFO: a named pipe between unrelated processes =='
 	assert_line '== 3. System V message queue: one server, typed replies =='
 	assert_line "== 4. System V shared memory: the tutorials' client and server =="
-	assert_line '== 5. System V semaphores: order, mutual exclusion, SEM_UNDO =='
-	assert_line '== 6. Signals: a few bits of news between processes =='
+	assert_line '== 5. Memory-mapped files: shared memory with a name on disk =='
+	assert_line '== 6. System V semaphores: order, mutual exclusion, SEM_UNDO =='
+	assert_line '== 7. Signals: a few bits of news between processes =='
 	refute_output --partial 'FAILED'
 	assert_line --regexp '^    msg-server +\| received from [0-9]+: hello queue$'
 	assert_line --regexp '^    shm-server +\| read: hello, segment$'
 	assert_line --regexp '^    reader +\| Read message: second line$'
 	assert_line --regexp '^    pipe +\| After Changed: SHOUT$'
+	assert_line --regexp '^    reader +\| read: hello, mapping$'
 	assert_line '  System V objects before: shared memory segments 0, message queues 0, semaphore sets 0'
 	assert_line '  System V objects after: shared memory segments 0, message queues 0, semaphore sets 0'
 	assert_line '    ok:     no object with one of the tour'"'"'s keys is left'
-	assert_line 'tour passed: 6 steps, 0 failures'
+	assert_line 'tour passed: 7 steps, 0 failures'
 	assert_dir_holds "$TMPDIR"
 }
 
@@ -51,13 +53,14 @@ in_private_ipc() {
 	assert_line --regexp '^    reader +\| mkfifo\("tour\.fifo", 0600\) = 0$'
 	assert_line --regexp '^    msg-server +\| msgget\(key=0x7d[0-9a-f]{6}, IPC_CREAT\|IPC_EXCL\|0600\) = [0-9]+$'
 	assert_line --regexp '^    shm-server +\| shmget\(key=0x7d[0-9a-f]{6}, size=4096, IPC_CREAT\|IPC_EXCL\|0600\) = [0-9]+$'
+	assert_line --regexp '^    reader +\| mmap\(.*MAP_SHARED, fd=[0-9]+, 0\) = 0x[0-9a-f]+$'
 	assert_line --regexp '^    sem-demo +\| semget\(key=0x7d[0-9a-f]{6}, nsems=1, IPC_CREAT\|IPC_EXCL\|0600\) = [0-9]+$'
 	assert_line --regexp '^    signal-demo +\| (\[pid [0-9]+\] )?kill\(pid=[0-9]+, SIGUSR[12]\) = 0$'
 	# The tour's own forks and pipes are not traced.
 	refute_line --regexp '^fork\(\)'
 	refute_line --regexp '^pipe\('
 	assert_equal "$stderr" ""
-	assert_line 'tour passed: 6 steps, 0 failures'
+	assert_line 'tour passed: 7 steps, 0 failures'
 }
 
 @test "tour never touches a demo running in another terminal" {
@@ -66,7 +69,7 @@ in_private_ipc() {
 	wait_for_line server.log 'waiting for a client'
 	run timeout 60 tour
 	assert_success
-	assert_line 'tour passed: 6 steps, 0 failures'
+	assert_line 'tour passed: 7 steps, 0 failures'
 	kill -0 "$PID"
 	run shm-client -m 'still here'
 	assert_success
@@ -117,7 +120,7 @@ SH
 	tmux -S "$TMUX_SOCK" new-session -d -s tour -x 200 -y 50 \
 		"cd '$BATS_TEST_TMPDIR' && PATH='$PATH' TMPDIR='$TMPDIR' tour --pause >pane.log 2>&1 </dev/tty; echo \$? >status"
 	local step
-	for step in 1 2 3 4 5 6; do
+	for step in 1 2 3 4 5 6 7; do
 		wait_for_line pane.log "== $step\\." 20
 		wait_for_count pane.log 'Enter for the next step' "$step" 20
 		# Still waiting: step N+1 has not begun.
@@ -127,7 +130,7 @@ SH
 	wait_for_line status '^[0-9]+$' 20
 	assert_equal "$(cat status)" 0
 	run cat pane.log
-	assert_line 'tour passed: 6 steps, 0 failures'
+	assert_line 'tour passed: 7 steps, 0 failures'
 }
 
 # wait_for_count FILE TEXT N SECS: until TEXT occurs N times in FILE.
