@@ -9,14 +9,17 @@
  * and shm_chan_recv(), rings, fragments, wake-ups, the once-a-second
  * look at the peer and all.  Nothing here touches the rings.
  *
- * The segment is sized for the largest message of the run: four times
- * it, so that each ring (half the data area) holds two of them, within
- * SEG_MIN..SEG_MAX.  The channel cuts a message into records of at most
- * a quarter ring, so at the default sizes a 1 MiB message goes as two
- * 512 KiB records in a 4 MiB segment: the receiver copies out the first
- * while the sender copies in the second, and the 2 MiB ring still fits
- * in the 2 MiB L2 cache of each CPU here with its neighbour's share of
- * the L3.  A larger ring gained nothing when measured (bench.1).
+ * The segment is sized for the largest message of the run: two rings
+ * of twice that message (and a little), so that the channel, which cuts
+ * a message into records of at most a quarter ring, sends the largest
+ * one as two records; the receiver copies out the first while the
+ * sender copies in the second.  The rings are never smaller than 2 MiB
+ * (SEG_MIN): measured here, a ring that holds only a few messages keeps
+ * the two sides working on neighbouring cache lines and waiting for
+ * each other, and 4 KiB or 64 KiB streams ran at half the speed they
+ * reach through 2 MiB rings; rings larger than that gained nothing
+ * beyond the noise, and cost more cache.  So the default sizes get
+ * rings of 2 MiB and 64 bytes, in which 1 MiB goes as two records.
  */
 #include <errno.h>
 #include <signal.h>
@@ -27,7 +30,7 @@
 #include "ipcdemo.h"
 #include "shm_segment.h"
 
-#define SEG_MIN ((size_t)64 << 10)
+#define SEG_MIN (sizeof(struct shm_header) + ((size_t)4 << 20))
 #define SEG_MAX ((size_t)64 << 20)
 
 struct shm_bench {
@@ -40,9 +43,9 @@ struct shm_bench {
 };
 
 /*
- * Rings of 2 x max_size (and a little), so that a record, a quarter
- * ring, carries half of the largest message: it goes in two records,
- * not two and a crumb.
+ * Rings of 2 x max_size and a little: a record, a quarter ring, then
+ * carries half of the largest message, which goes in two records, not
+ * two and a crumb.
  */
 static size_t segment_size(size_t max_size)
 {
