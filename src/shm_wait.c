@@ -208,6 +208,22 @@ static bool spin_until(struct shm_chan *ch, shm_ready_fn ready, uint64_t arg)
 	}
 }
 
+/*
+ * Awake again: no wake-up is needed any more.  This store is not one of
+ * the four accesses the header comment orders, so it need not be
+ * seq_cst, and it should not be: on x86 a seq_cst store is a locked
+ * instruction that waits until the waker, who has just cleared the
+ * word, hands its cache line back, and only then lets us look at the
+ * ring.  A plain store lets both lines come at once, which took about
+ * 0.2 us off each blocking round trip (shm-futex-nospin against
+ * futex-floor, in bench).  Until it lands a peer may still see us
+ * asleep and wake us once more for nothing, which the loops tolerate.
+ */
+static void stop_sleeping(struct shm_chan *ch)
+{
+	atomic_store_explicit(&ch->me->sleeping, 0, memory_order_relaxed);
+}
+
 int shm_wait_for(struct shm_chan *ch, shm_ready_fn ready, uint64_t arg,
                  uint32_t what)
 {
@@ -225,7 +241,7 @@ int shm_wait_for(struct shm_chan *ch, shm_ready_fn ready, uint64_t arg,
 		/* Flags first: the peer sets them after its last data. */
 		flags = peer_flags(ch);
 		if (ready(ch, arg) || flags || stop_signal()) {
-			atomic_store(&ch->me->sleeping, 0);
+			stop_sleeping(ch);
 			if (ready(ch, arg))
 				return SHM_OK;
 			if (stop_signal())
@@ -234,7 +250,7 @@ int shm_wait_for(struct shm_chan *ch, shm_ready_fn ready, uint64_t arg,
 			return SHM_PEER_LEFT;
 		}
 		rc = sleep_once(ch, bell);
-		atomic_store(&ch->me->sleeping, 0);
+		stop_sleeping(ch);
 		if (rc == SHM_OK)
 			rc = periodic(ch, false);
 		if (rc != SHM_OK && !ready(ch, arg))
