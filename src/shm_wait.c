@@ -12,8 +12,8 @@
  * store-buffering case of the C11 memory model): either the sleeper
  * sees the data or the writer sees the sleeper.  And the sleep cannot
  * miss a wake-up that comes between the last look and the block:
- * FUTEX_WAIT compares its word first, a semaphore counts, and a blocked
- * signal stays pending until sigtimedwait takes it (signal(7)).
+ * FUTEX_WAIT compares its word first, a semaphore keeps its post, and a
+ * blocked signal stays pending until sigtimedwait takes it (signal(7)).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -50,10 +50,23 @@ void shm_chan_block_signals(void)
 	block_signals(NULL, sigs, sizeof(sigs) / sizeof(sigs[0]));
 }
 
+/*
+ * In sem mode the bell is binary, like a pending signal: "if the peer's
+ * semaphore is 0, make it 1", one semop(2) whose two operations succeed
+ * or fail together (EAGAIN: a wake-up is already pending).  A plain +1
+ * counted every wake-up a waker sends to a peer that looked, found
+ * work, and never slept; after a stream of small messages bench found
+ * tens of thousands of such posts in the receiver's semaphore, and the
+ * receiver's next waits all returned at once: polling through
+ * semtimedop(2) instead of sleeping, until they were used up.
+ */
 void shm_chan_wake_peer(struct shm_chan *ch)
 {
-	struct sembuf up = { .sem_num = (unsigned short)!ch->role,
-		             .sem_op = 1 };
+	unsigned short peer_sem = (unsigned short)!ch->role;
+	struct sembuf up[2] = {
+		{ .sem_num = peer_sem, .sem_op = 0, .sem_flg = IPC_NOWAIT },
+		{ .sem_num = peer_sem, .sem_op = 1 },
+	};
 
 	switch (ch->p.sync) {
 	case SHM_SYNC_FUTEX:
@@ -62,7 +75,7 @@ void shm_chan_wake_peer(struct shm_chan *ch)
 		break;
 	case SHM_SYNC_SEM:
 		/* A removed set means the server is gone: the wait says so. */
-		sys_semop(ch->p.semid, &up, 1);
+		sys_semop(ch->p.semid, up, 2);
 		break;
 	case SHM_SYNC_SIGNAL:
 		if (ch->peer_pid > 0)
