@@ -23,11 +23,13 @@
 
 #include "bench.h"
 #include "ipcdemo.h"
+#include "shm_channel.h"
 
 static const char usage[] =
 	"usage: ipcdemo bench [--quick] [--sizes LIST] [--rtt-size BYTES]\n"
 	"                     [--only LIST] [--same-cpu] [--time SECONDS]\n"
-	"                     [--rounds N] [--json | --csv] [--plot FILE.svg]\n"
+	"                     [--rounds N] [--spin MICROSECONDS]\n"
+	"                     [--json | --csv] [--plot FILE.svg]\n"
 	"                     [--mmap-dir DIR]\n"
 	"\n"
 	"Measure one-way throughput and round-trip latency of each IPC\n"
@@ -44,6 +46,9 @@ static const char usage[] =
 	"      --time SECONDS   the whole run's time budget\n"
 	"      --rounds N       passes: timed rounds per row (default 5,\n"
 	"                       --quick 3)\n"
+	"      --spin MICROSECONDS\n"
+	"                       shm-futex: spin this long before sleeping\n"
+	"                       (default 20; 0: never)\n"
 	"      --json           print the results as JSON\n"
 	"      --csv            print the results as CSV with a header line\n"
 	"      --plot FILE.svg  also draw throughput against size as SVG\n"
@@ -57,10 +62,14 @@ static const char usage[] =
  * one is one more line here (and its struct in src/bench_*.c).
  */
 static const struct bench_mech *const mechanisms[] = {
-	&bench_memcpy,   &bench_spin_floor, &bench_futex_floor,
-	&bench_raw_pipe, &bench_pipe,       &bench_fifo,
-	&bench_raw_msg,  &bench_raw_sem,    &bench_raw_signal,
-	&bench_mmap,     &bench_signal,
+	&bench_memcpy,      &bench_spin_floor,
+	&bench_futex_floor, &bench_raw_pipe,
+	&bench_pipe,        &bench_fifo,
+	&bench_raw_msg,     &bench_msg,
+	&bench_raw_sem,     &bench_shm_sem,
+	&bench_raw_signal,  &bench_shm_signal,
+	&bench_shm_futex,   &bench_shm_futex_nospin,
+	&bench_mmap,        &bench_signal,
 };
 #define MECH_COUNT (sizeof(mechanisms) / sizeof(mechanisms[0]))
 
@@ -74,6 +83,7 @@ static const struct bench_mech *const mechanisms[] = {
 #define MIN_PASSES 3
 #define OVERRUN 3.0 /* times the budget, after which passes stop */
 #define MAX_ROW_SECONDS 2.0
+#define MAX_SPIN_US 1000000 /* as shm-server's and shm-client's --spin */
 
 enum format { FORMAT_TABLE, FORMAT_JSON, FORMAT_CSV };
 enum {
@@ -84,6 +94,7 @@ enum {
 	OPT_SAME_CPU,
 	OPT_TIME,
 	OPT_ROUNDS,
+	OPT_SPIN,
 	OPT_JSON,
 	OPT_CSV,
 	OPT_PLOT,
@@ -98,6 +109,7 @@ struct opts {
 	bool same_cpu;
 	double seconds; /* 0: the default for --quick or not */
 	int rounds;     /* 0: likewise */
+	long spin_us;
 	bool quick;
 	enum format format;
 	const char *plot;
@@ -218,6 +230,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "same-cpu", no_argument, NULL, OPT_SAME_CPU },
 		{ "time", required_argument, NULL, OPT_TIME },
 		{ "rounds", required_argument, NULL, OPT_ROUNDS },
+		{ "spin", required_argument, NULL, OPT_SPIN },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "csv", no_argument, NULL, OPT_CSV },
 		{ "plot", required_argument, NULL, OPT_PLOT },
@@ -257,6 +270,10 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_ROUNDS:
 			o->rounds = (int)parse_num(optarg, 1, BENCH_MAX_ROUNDS,
 			                           "number of rounds");
+			break;
+		case OPT_SPIN:
+			o->spin_us = (long)parse_num(optarg, 0, MAX_SPIN_US,
+			                             "spin time");
 			break;
 		case OPT_JSON:
 			set_format(o, FORMAT_JSON);
@@ -477,6 +494,7 @@ int bench_main(int argc, char **argv)
 		.sizes = { 64, 4096, 65536, 1048576 },
 		.size_count = 4,
 		.rtt_size = 64,
+		.spin_us = SHM_DEFAULT_SPIN_US,
 	};
 	struct bench_machine machine;
 	struct bench_plan plan = { .machine = &machine };
@@ -490,6 +508,7 @@ int bench_main(int argc, char **argv)
 	for (size_t i = 0; i < run.count; i++)
 		run.measurable += !run.rows[i].na;
 	plan.rounds = o.rounds;
+	plan.spin_us = o.spin_us;
 	plan.row_seconds =
 		run.measurable ? o.seconds / (double)run.measurable : 0;
 	if (plan.row_seconds < MIN_ROW_SECONDS)

@@ -57,6 +57,7 @@ enum bench_side { BENCH_PARENT, BENCH_CHILD };
 struct bench_params {
 	size_t max_size; /* the largest message it will be asked to move */
 	bool one_cpu;    /* both processes share a CPU: spinners must yield */
+	long spin_us;    /* --spin: the shm channel's futex-mode spin */
 };
 
 struct bench_mech {
@@ -169,6 +170,7 @@ struct bench_plan {
 	const struct bench_machine *machine;
 	double row_seconds; /* time budget of one row, all passes */
 	int rounds;         /* passes, so timed rounds of each row */
+	long spin_us;       /* --spin, for bench_params */
 };
 
 struct bench_session;
@@ -236,6 +238,13 @@ extern const struct bench_mech bench_raw_pipe;
 /* bench_sysv.c: System V, raw */
 extern const struct bench_mech bench_raw_msg;
 extern const struct bench_mech bench_raw_sem;
+/* bench_msg.c: the message-queue channel */
+extern const struct bench_mech bench_msg;
+/* bench_shm.c: the shared-memory channel, in each sync mode */
+extern const struct bench_mech bench_shm_signal;
+extern const struct bench_mech bench_shm_sem;
+extern const struct bench_mech bench_shm_futex;
+extern const struct bench_mech bench_shm_futex_nospin;
 /* bench_mmap.c, bench_signal.c: mmap-demo's file channel, and signals */
 extern const struct bench_mech bench_mmap;
 extern const struct bench_mech bench_signal;

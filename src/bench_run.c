@@ -205,6 +205,7 @@ struct bench_session *bench_session_start(const struct bench_mech *m,
 	struct bench_params params = {
 		.max_size = max_size,
 		.one_cpu = plan->machine->one_cpu,
+		.spin_us = plan->spin_us,
 	};
 	static bool handler;
 

@@ -25,8 +25,11 @@ teardown() {
 	common_teardown
 }
 
-MECHANISMS=(memcpy spin-floor futex-floor raw-pipe pipe fifo raw-msg
-	raw-sem raw-signal mmap signal)
+MECHANISMS=(memcpy spin-floor futex-floor raw-pipe pipe fifo raw-msg msg
+	raw-sem shm-sem raw-signal shm-signal shm-futex shm-futex-nospin mmap
+	signal)
+# The project's channels that carry every size (msg in fragments).
+CHANNELS="msg shm-signal shm-sem shm-futex shm-futex-nospin"
 
 # The largest message a System V queue takes here (msgmax, within msgmnb).
 msg_limit() {
@@ -53,14 +56,15 @@ assert_nothing_left() {
 # check_json FILE SIZES RTT_SIZE: every row of SPEC §4.7 for these
 # mechanisms, each once, with its fields numeric and positive.
 check_json() {
-	python3 - "$1" "$2" "$3" "$(msg_limit)" <<'PY'
+	python3 - "$1" "$2" "$3" "$(msg_limit)" "$CHANNELS" <<'PY'
 import json, sys
 
 doc = json.load(open(sys.argv[1]))
 sizes = [int(s) for s in sys.argv[2].split(",")]
 rtt_size, msg_limit = int(sys.argv[3]), int(sys.argv[4])
+channels = sys.argv[5].split()
 expected = set()
-for m in ["memcpy", "raw-pipe", "pipe", "fifo", "raw-msg"]:
+for m in ["memcpy", "raw-pipe", "pipe", "fifo", "raw-msg"] + channels:
     for s in sizes + ([67108864] if m == "memcpy" else []):
         if m != "raw-msg" or s <= msg_limit:
             expected.add((m, "stream", s))
@@ -71,7 +75,7 @@ for m in ["mmap"]:
 for s in sizes + [4]:
     if s <= 65536:
         expected.add(("signal", "stream", s))
-for m in ["raw-pipe", "pipe", "fifo", "raw-msg", "mmap", "signal"]:
+for m in ["raw-pipe", "pipe", "fifo", "raw-msg", "mmap", "signal"] + channels:
     expected.add((m, "rtt", rtt_size))
 for m in ["spin-floor", "futex-floor", "raw-sem", "raw-signal"]:
     expected.add((m, "rtt", 0))
@@ -144,14 +148,22 @@ PY
 	run --separate-stderr timeout 60 bench --time 1 --rounds 1 --sizes 64 --csv
 	assert_success
 	assert_line --index 0 'mechanism,kind,size,mb_s,msgs_s,median_us,p99_us,rounds,spread_pct,others_pct,memcpy_ratio,reference,ratio'
-	# memcpy twice (64 B, 64 MiB), 5 more streams, signal's at 64 B
-	# and at 4 B, 10 round trips.
-	[[ ${#lines[@]} -eq $((1 + 2 + 5 + 2 + 10)) ]]
+	# memcpy twice (64 B, 64 MiB), 10 more streams, signal's at 64 B
+	# and at 4 B, 15 round trips.
+	[[ ${#lines[@]} -eq $((1 + 2 + 10 + 2 + 15)) ]]
 	assert_line --regexp '^pipe,stream,64,[0-9.]+,[0-9.]+,,,[0-9]+,[0-9.]+,[0-9.]+,[0-9.]+,raw-pipe,[0-9.]+$'
 	assert_line --regexp '^raw-sem,rtt,0,,,[0-9.]+,[0-9.]+,[0-9]+,[0-9.]+,[0-9.]+,,futex-floor,[0-9.]+$'
-	assert_line --regexp '^mmap,stream,64,[0-9.]+,[0-9.]+,,,[0-9]+,[0-9.]+,[0-9.]+,[0-9.]+,shm-futex,[0-9.]*$'
-	assert_line --regexp '^signal,stream,4,[0-9.]+,[0-9.]+,,,[0-9]+,[0-9.]+,[0-9.]+,,shm-futex,$'
-	assert_line --regexp '^signal,rtt,64,,,[0-9.]+,[0-9.]+,[0-9]+,[0-9.]+,[0-9.]+,,shm-futex,[0-9.]*$'
+	assert_line --regexp '^mmap,stream,64,[0-9.]+,[0-9.]+,,,[0-9]+,[0-9.]+,[0-9.]+,[0-9.]+,shm-futex,[0-9.]+$'
+	assert_line --regexp '^signal,stream,4,[0-9.]+,[0-9.]+,,,[0-9]+,[0-9.]+,[0-9.]+,,shm-futex,'
+	assert_line --regexp '^signal,rtt,64,,,[0-9.]+,[0-9.]+,[0-9]+,[0-9.]+,[0-9.]+,,shm-futex,[0-9.]+$'
+	# Each channel beside the reference of issue 8's goals.
+	local row
+	for row in msg,stream,64:raw-msg msg,rtt,64:raw-msg \
+		shm-futex,stream,64:raw-pipe shm-futex,rtt,64:spin-floor \
+		shm-futex-nospin,rtt,64:futex-floor shm-sem,rtt,64:raw-sem \
+		shm-signal,rtt,64:raw-signal; do
+		assert_line --regexp "^${row%:*},.*,${row#*:},[0-9.]+\$"
+	done
 	local line
 	for line in "${lines[@]}"; do
 		[[ $(tr -cd , <<<"$line" | wc -c) -eq 12 ]]
@@ -183,18 +195,13 @@ PY
 	assert_output 'futex-floor mechanism memcpy pipe raw-pipe spin-floor '
 }
 
-@test "--only mmap,signal: compared with shm-futex, when this build has it" {
+@test "--only mmap,signal: brings shm-futex and its own references along" {
 	run --separate-stderr timeout 60 \
 		bench --only mmap,signal --time 1 --sizes 64 --rounds 1 --csv
 	assert_success
 	printf '%s\n' "$output" >out.csv
-	local expected='mechanism memcpy mmap '
-	if bench --help | grep -q '^  shm-futex '; then
-		expected+='shm-futex '
-	fi
-	expected+='signal '
 	run bash -c "cut -d, -f1 out.csv | sort -u | tr '\n' ' '"
-	assert_output "$expected"
+	assert_output 'futex-floor mechanism memcpy mmap raw-pipe shm-futex signal spin-floor '
 }
 
 # In a mount namespace of its own, with a fresh tmpfs on /dev/shm: what
@@ -246,6 +253,27 @@ EOF
 	rm "$TMPDIR/plain"
 }
 
+@test "--only shm-futex brings raw-pipe, spin-floor and memcpy along" {
+	run --separate-stderr timeout 60 \
+		bench --only shm-futex --time 1 --sizes 64 --rounds 1 --csv
+	assert_success
+	printf '%s\n' "$output" >out.csv
+	run bash -c "cut -d, -f1 out.csv | sort -u | tr '\n' ' '"
+	assert_output 'futex-floor mechanism memcpy raw-pipe shm-futex spin-floor '
+}
+
+@test "--spin takes 0 and a time; every shm row is still measured" {
+	local spin
+	for spin in 0 5; do
+		run --separate-stderr timeout 60 bench --only shm-futex,shm-sem \
+			--spin "$spin" --time 1 --sizes 4K --rounds 1 --csv
+		assert_success
+		assert_line --regexp '^shm-futex,stream,4096,[0-9.]+,'
+		assert_line --regexp '^shm-futex,rtt,64,,,[0-9.]+,'
+		assert_line --regexp '^shm-sem,rtt,64,,,[0-9.]+,'
+	done
+}
+
 @test "--same-cpu runs with both processes on one CPU" {
 	run --separate-stderr timeout 60 \
 		bench --same-cpu --only raw-pipe --time 1 --sizes 4K --rounds 1
@@ -270,7 +298,8 @@ EOF
 	for args in '--bogus' '--sizes' '--sizes 0' '--sizes junk' \
 		'--sizes 128M' '--sizes ,' '--rtt-size 0' '--rounds 0' \
 		'--rounds x' '--time 0' '--time -1' '--only nosuch' '--only ,' \
-		'--json --csv' '--plot /nonexistent/dir/x.svg' 'operand'; do
+		'--json --csv' '--plot /nonexistent/dir/x.svg' 'operand' \
+		'--spin' '--spin -1' '--spin x' '--spin 1000001'; do
 		# shellcheck disable=SC2086
 		run --separate-stderr bench $args
 		if [[ $args == --plot* ]]; then
@@ -286,24 +315,38 @@ EOF
 	done
 }
 
-# interrupt WHAT: starts bench in a private IPC namespace, waits until
-# WHAT (queue, semaphore or fifo) exists, sends SIGINT, and prints the
-# exit status and what is left in the namespace.
+# interrupt WHAT [BENCH-OPTION...]: starts bench in a private IPC
+# namespace, waits until WHAT exists, sends SIGINT, and prints the exit
+# status and what is left in the namespace.  WHAT is queue, semaphore,
+# fifo, segment (a shm channel's), sem-segment (shm-sem's: a segment and
+# a set at once) or second-queue (msg's, made after raw-msg's is gone).
 interrupt() {
 	cat >int.sh <<'EOF'
-bench --quick --time 3 --sizes 64 --plot "$PWD/int.svg" --mmap-dir "$TMPDIR" >int.out 2>int.err 3>&- &
+what=$1
+shift
+bench --quick --time 3 --sizes 64 --plot "$PWD/int.svg" --mmap-dir "$TMPDIR" "$@" \
+	>int.out 2>int.err 3>&- &
 pid=$!
 # /proc/sysvipc lists this namespace's objects after a header line.
+ids() { awk 'NR > 1 { print $2 }' "/proc/sysvipc/$1"; }
+first_queue=
 seen() {
-	case $1 in
-	queue) [[ $(</proc/sysvipc/msg) == *$'\n'* ]] ;;
-	semaphore) [[ $(</proc/sysvipc/sem) == *$'\n'* ]] ;;
+	case $what in
+	queue) [[ -n $(ids msg) ]] ;;
+	semaphore) [[ -n $(ids sem) ]] ;;
 	fifo) compgen -G "$TMPDIR/ipcdemo-bench.*/down" >/dev/null ;;
 	mmap) compgen -G "$TMPDIR/ipcdemo-bench.*/chan" >/dev/null ;;
+	segment) [[ -n $(ids shm) ]] ;;
+	sem-segment) [[ -n $(ids shm) && -n $(ids sem) ]] ;;
+	second-queue)
+		local q
+		q=$(ids msg)
+		[[ -z $first_queue ]] && first_queue=$q
+		[[ -n $q && $q != "$first_queue" ]] ;;
 	esac
 }
-until seen "$1"; do
-	kill -0 $pid 2>/dev/null || { echo "never saw the $1"; break; }
+until seen; do
+	kill -0 $pid 2>/dev/null || { echo "never saw the $what"; break; }
 	sleep 0.01
 done
 kill -INT $pid
@@ -312,7 +355,7 @@ echo "status $?"
 "$UL_IPCS" -a | grep '^0x'
 exit 0
 EOF
-	UL_IPCS=$UL_IPCS timeout 60 unshare --ipc bash int.sh "$1"
+	UL_IPCS=$UL_IPCS timeout 60 unshare --ipc bash int.sh "$@"
 }
 
 @test "SIGINT while the message queue exists: exit 130, nothing left" {
@@ -350,4 +393,33 @@ EOF
 	assert_no_procs
 	assert_dir_holds "$TMPDIR"
 	[[ ! -e int.svg ]]
+}
+
+@test "SIGINT while a shm channel's segment exists: exit 130, nothing left" {
+	local mech
+	for mech in shm-futex shm-futex-nospin shm-signal; do
+		run interrupt segment --only "$mech"
+		assert_success
+		assert_output 'status 130'
+		assert_no_procs
+		[[ ! -e int.svg ]]
+		run cat int.out
+		assert_output ''
+	done
+}
+
+@test "SIGINT while shm-sem's segment and set exist: exit 130, nothing left" {
+	run interrupt sem-segment --only shm-sem
+	assert_success
+	assert_output 'status 130'
+	assert_no_procs
+}
+
+@test "SIGINT while the msg channel's queue exists: exit 130, nothing left" {
+	run interrupt second-queue --only msg --sizes 64,64K
+	assert_success
+	assert_output 'status 130'
+	assert_no_procs
+	run cat int.out
+	assert_output ''
 }

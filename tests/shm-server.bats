@@ -329,7 +329,7 @@ hostile() {
 		[sem]='^semtimedop\(semid=[0-9]+, \{0, -1, 0\}'
 		[futex]='^futex\(0x[0-9a-f]+, FUTEX_WAIT')
 	declare -A wakes=([signal]='^kill\(pid=[0-9]+, SIGUSR2\) = 0'
-		[sem]='^semop\(semid=[0-9]+, \{0, \+1, 0\}\) = 0'
+		[sem]='^semop\(semid=[0-9]+, \{0, \+0, IPC_NOWAIT\} \{0, \+1, 0\}\) = 0'
 		[futex]='^futex\(0x[0-9a-f]+, FUTEX_WAKE, 1\)')
 	for mode in "${MODES[@]}"; do
 		start_server server.log --trace --sync "$mode"
