@@ -175,3 +175,22 @@ assert_dir_holds() {
 	assert_success
 	assert_output "$(printf '%s\n' "$@" | sed '/^$/d' | sort)"
 }
+
+# Two-pane tmux tests: the server $TMUX_SESSION (tmux -L $TMUX_SOCK).
+# tmux_pane N: the text of pane N.
+tmux_pane() {
+	tmux -L "$TMUX_SOCK" capture-pane -p -t "$TMUX_SESSION:0.$1"
+}
+
+# wait_for_tmux_pane N REGEX: bounded, until a line of pane N matches.
+wait_for_tmux_pane() {
+	local tries=200
+	until tmux_pane "$1" | grep -qE -- "$2"; do
+		((tries-- > 0)) || {
+			echo "pane $1 never showed /$2/:" >&2
+			tmux_pane "$1" >&2
+			return 1
+		}
+		sleep 0.05
+	done
+}

@@ -577,23 +577,6 @@ refused() { # ARGS... (after "file"), then the expected message after "--"
 	assert_nothing_left
 }
 
-# tmux pane N's text.
-pane() {
-	tmux -L "$TMUX_SOCK" capture-pane -p -t "mmap:0.$1"
-}
-
-wait_for_pane() { # PANE REGEX
-	local tries=200
-	until pane "$1" | grep -qE -- "$2"; do
-		((tries-- > 0)) || {
-			echo "pane $1 never showed /$2/:" >&2
-			pane "$1" >&2
-			return 1
-		}
-		sleep 0.05
-	done
-}
-
 # type_words PANE WORDS...: one word at a time, then Enter.
 type_words() {
 	local pane=$1 word
@@ -605,28 +588,28 @@ type_words() {
 }
 
 @test "mmap-demo file: reader and writer in two tmux panes, typed into by a person" {
-	TMUX_SOCK=ipcdemo-mmap-$$-$BATS_TEST_NUMBER
+	TMUX_SOCK=ipcdemo-mmap-$$-$BATS_TEST_NUMBER TMUX_SESSION=mmap
 	# Each pane's shell writes its command's exit status when it ends,
 	# then waits on the terminal, so its last lines stay to be read.
 	tmux -L "$TMUX_SOCK" -f /dev/null new-session -d -s mmap -x 160 -y 40 \
 		"mmap-demo file --read -f '$CHAN'; echo \$? >reader.status; read -r _"
-	wait_for_pane 0 '^waiting for a writer'
+	wait_for_tmux_pane 0 '^waiting for a writer'
 	tmux -L "$TMUX_SOCK" split-window -t mmap:0 -v \
 		"mmap-demo file --write -f '$CHAN'; echo \$? >writer.status; read -r _"
-	wait_for_pane 1 '^input> ?$'
+	wait_for_tmux_pane 1 '^input> ?$'
 	type_words 1 hello through a mapped file
-	wait_for_pane 0 '^read: hello through a mapped file$'
-	wait_for_pane 1 '^input> hello through a mapped file$'
+	wait_for_tmux_pane 0 '^read: hello through a mapped file$'
+	wait_for_tmux_pane 1 '^input> hello through a mapped file$'
 	type_words 1 and a second line
-	wait_for_pane 0 '^read: and a second line$'
+	wait_for_tmux_pane 0 '^read: and a second line$'
 	type_words 1 quit
 	wait_for_line reader.status . 10
 	wait_for_line writer.status . 10
 	assert_equal "$(cat reader.status) $(cat writer.status)" "0 0"
-	wait_for_pane 0 '^writer [0-9]+ ended the conversation$'
-	wait_for_pane 0 "^removing $CHAN\$"
-	wait_for_pane 1 '^the reader has read all 2 messages$'
-	run pane 1
+	wait_for_tmux_pane 0 '^writer [0-9]+ ended the conversation$'
+	wait_for_tmux_pane 0 "^removing $CHAN\$"
+	wait_for_tmux_pane 1 '^the reader has read all 2 messages$'
+	run tmux_pane 1
 	assert_output --partial 'connected as writer'
 	refute_output --partial 'mmap-demo:'
 	tmux -L "$TMUX_SOCK" kill-server

@@ -352,44 +352,27 @@ hostile() {
 	done
 }
 
-# tmux pane N's text.
-pane() {
-	tmux -L "$TMUX_SOCK" capture-pane -p -t "shm:0.$1"
-}
-
-wait_for_pane() { # PANE REGEX
-	local tries=200
-	until pane "$1" | grep -qE -- "$2"; do
-		((tries-- > 0)) || {
-			echo "pane $1 never showed /$2/:" >&2
-			pane "$1" >&2
-			return 1
-		}
-		sleep 0.05
-	done
-}
-
 @test "shm-server and shm-client in two tmux panes, typed into by a person" {
-	TMUX_SOCK=ipcdemo-shm-$$-$BATS_TEST_NUMBER
+	TMUX_SOCK=ipcdemo-shm-$$-$BATS_TEST_NUMBER TMUX_SESSION=shm
 	# Each pane's shell writes its command's exit status when it ends,
 	# then waits on the terminal: a pane whose shell has exited may lose
 	# the last lines tmux had not read yet.
 	tmux -L "$TMUX_SOCK" -f /dev/null new-session -d -s shm -x 160 -y 40 \
 		"shm-server -k $KEY; echo \$? >server.status; read -r _"
-	wait_for_pane 0 '^waiting for a client'
+	wait_for_tmux_pane 0 '^waiting for a client'
 	tmux -L "$TMUX_SOCK" split-window -t shm:0 -v \
 		"shm-client -k $KEY; echo \$? >client.status; read -r _"
-	wait_for_pane 1 '^input> ?$'
+	wait_for_tmux_pane 1 '^input> ?$'
 	tmux -L "$TMUX_SOCK" send-keys -t shm:0.1 'hello' Enter
-	wait_for_pane 0 '^read: hello$'
-	wait_for_pane 1 '^reply: hello$'
-	wait_for_pane 1 '^input> ?$'
+	wait_for_tmux_pane 0 '^read: hello$'
+	wait_for_tmux_pane 1 '^reply: hello$'
+	wait_for_tmux_pane 1 '^input> ?$'
 	tmux -L "$TMUX_SOCK" send-keys -t shm:0.1 'quit' Enter
 	wait_for_line server.status . 10
 	wait_for_line client.status . 10
 	assert_equal "$(cat server.status) $(cat client.status)" "0 0"
-	wait_for_pane 0 '^client [0-9]+ ended the conversation$'
-	run pane 1
+	wait_for_tmux_pane 0 '^client [0-9]+ ended the conversation$'
+	run tmux_pane 1
 	assert_output --partial 'connected as client'
 	refute_output --partial 'shm-client:'
 	assert_no_ipc
